@@ -1,0 +1,22 @@
+# signals: PostgreSQL extension (PGXS) and its HTTP gateway
+
+EXTENSION = signals
+EXTVERSION = 0.1.0
+
+MODULE_big = signals
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+PG_CPPFLAGS = -I$(srcdir)/src
+
+# The install script is assembled from one file per concern, in name order.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+
+REGRESS = hostile setup keys processing source_configs scratchpad badinput privileges cleanup
+ISOLATION = scratchpad_upsert source_config_create
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
+	cat $^ > $@

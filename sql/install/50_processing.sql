@@ -1,0 +1,89 @@
+-- processing/: the team's pause of the grouping pipeline.
+
+-- The processing state as the API shows it.
+CREATE FUNCTION @extschema@.processing_state_json(team_id bigint)
+RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.row_to_json(r)
+      FROM (SELECT @extschema@.iso_time(p.paused_until) AS paused_until
+              FROM (SELECT) one
+              LEFT JOIN @extschema@.processing_state p
+                     ON p.team_id OPERATOR(pg_catalog.=) $1) r
+$$;
+COMMENT ON FUNCTION @extschema@.processing_state_json(bigint) IS
+'{"paused_until": timestamp or null} for the team';
+
+-- GET processing/: the processing state as a one-item page.
+CREATE FUNCTION @extschema@.processing_list(
+    team_id bigint,
+    page_limit integer DEFAULT 100,
+    page_offset integer DEFAULT 0,
+    OUT total bigint,
+    OUT results json)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT 1::bigint,
+           CASE WHEN $3 OPERATOR(pg_catalog.<) 1 AND $2 OPERATOR(pg_catalog.>) 0
+                THEN pg_catalog.json_build_array(@extschema@.processing_state_json($1))
+                ELSE '[]'::json END
+$$;
+COMMENT ON FUNCTION @extschema@.processing_list(bigint, integer, integer) IS
+'the team''s processing state, paginated like every list (always one result)';
+
+-- PUT processing/pause/: hold grouping of the team's signals until the given time.
+CREATE FUNCTION @extschema@.processing_pause(team_id bigint, paused_until timestamptz)
+RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF paused_until IS NULL THEN
+        RAISE EXCEPTION 'timestamp is required'
+            USING ERRCODE = 'not_null_violation', COLUMN = 'timestamp';
+    END IF;
+    IF NOT pg_catalog.isfinite(paused_until) THEN
+        RAISE EXCEPTION 'timestamp must be a finite date and time'
+            USING ERRCODE = 'invalid_parameter_value', COLUMN = 'timestamp';
+    END IF;
+    INSERT INTO @extschema@.processing_state AS p (team_id, paused_until)
+    VALUES (processing_pause.team_id, processing_pause.paused_until)
+    ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
+       SET paused_until = excluded.paused_until, updated_at = pg_catalog.now();
+    PERFORM pg_catalog.pg_notify('signals_processing', team_id::text);
+    RETURN pg_catalog.row_to_json(r)
+      FROM (SELECT 'paused' AS status,
+                   @extschema@.iso_time(processing_pause.paused_until) AS paused_until) r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.processing_pause(bigint, timestamptz) IS
+'pause grouping for the team until the given time; signals keep arriving and wait in the queue';
+
+-- DELETE processing/pause/: end the pause now.
+CREATE FUNCTION @extschema@.processing_unpause(team_id bigint)
+RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    previous timestamptz;
+BEGIN
+    SELECT p.paused_until INTO previous
+      FROM @extschema@.processing_state p
+     WHERE p.team_id OPERATOR(pg_catalog.=) processing_unpause.team_id
+       FOR UPDATE;
+    INSERT INTO @extschema@.processing_state AS p (team_id, paused_until)
+    VALUES (processing_unpause.team_id, NULL)
+    ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
+       SET paused_until = NULL, updated_at = pg_catalog.now();
+    PERFORM pg_catalog.pg_notify('signals_processing', team_id::text);
+    RETURN pg_catalog.row_to_json(r)
+      FROM (SELECT 'unpaused' AS status,
+                   NULL::text AS paused_until,
+                   coalesce(previous OPERATOR(pg_catalog.>) pg_catalog.now(), false) AS was_paused) r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.processing_unpause(bigint) IS
+'end the team''s pause; was_paused tells whether a pause was still in force';

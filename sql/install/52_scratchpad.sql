@@ -1,0 +1,88 @@
+-- scout/scratchpad/: the scouts' memory, one entry per (team, key).
+
+-- A scratchpad entry as the API shows it.  No SET search_path, so that it inlines.
+CREATE FUNCTION @extschema@.scratchpad_json(e @extschema@.scratchpad)
+RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT pg_catalog.row_to_json(r)
+      FROM (SELECT e.key, e.content,
+                   @extschema@.iso_time(e.created_at) AS created_at,
+                   @extschema@.iso_time(e.updated_at) AS updated_at,
+                   e.created_by_run_id) r
+$$;
+COMMENT ON FUNCTION @extschema@.scratchpad_json(@extschema@.scratchpad) IS
+'a scratchpad entry as the API shows it';
+
+-- GET scout/scratchpad/: entries newest first, optionally matching a text.
+CREATE FUNCTION @extschema@.scratchpad_list(
+    team_id bigint,
+    text_filter text DEFAULT NULL,
+    max_entries integer DEFAULT 20)
+RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(pg_catalog.json_agg(@extschema@.scratchpad_json(e)
+                                        ORDER BY e.updated_at DESC, e.key DESC),
+                    '[]')
+      FROM (SELECT *
+              FROM @extschema@.scratchpad e
+             WHERE e.team_id OPERATOR(pg_catalog.=) $1
+               AND (coalesce($2, '') OPERATOR(pg_catalog.=) ''
+                    OR e.key OPERATOR(pg_catalog.~~*) @extschema@.contains_pattern($2)
+                    OR e.content OPERATOR(pg_catalog.~~*) @extschema@.contains_pattern($2))
+             ORDER BY e.updated_at DESC, e.key DESC
+             LIMIT pg_catalog.int4larger(1, pg_catalog.int4smaller(coalesce($3, 20), 100))) e
+$$;
+COMMENT ON FUNCTION @extschema@.scratchpad_list(bigint, text, integer) IS
+'the team''s scratchpad entries, newest first; text_filter matches key or content case-insensitively; max_entries is clamped to 1..100';
+
+-- POST scout/scratchpad/: write an entry, or refresh the one with the same key.
+CREATE FUNCTION @extschema@.scratchpad_upsert(
+    team_id bigint,
+    key text,
+    content text,
+    run_id uuid DEFAULT NULL)
+RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    own_run uuid;
+    written @extschema@.scratchpad;
+BEGIN
+    PERFORM @extschema@.check_text_field('key', key, 300);
+    PERFORM @extschema@.check_text_field('content', content, 50000);
+    -- A run of another team (or no run at all) is not recorded.
+    SELECT r.id INTO own_run
+      FROM @extschema@.scout_runs r
+     WHERE r.team_id OPERATOR(pg_catalog.=) scratchpad_upsert.team_id
+       AND r.id OPERATOR(pg_catalog.=) scratchpad_upsert.run_id;
+    INSERT INTO @extschema@.scratchpad AS e (team_id, key, content, created_by_run_id)
+    VALUES (scratchpad_upsert.team_id, scratchpad_upsert.key, scratchpad_upsert.content, own_run)
+    ON CONFLICT ON CONSTRAINT scratchpad_pkey DO UPDATE
+       SET content = excluded.content, updated_at = pg_catalog.now()
+    RETURNING * INTO written;
+    RETURN @extschema@.scratchpad_json(written);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.scratchpad_upsert(bigint, text, text, uuid) IS
+'write a scratchpad entry keyed on (team, key); an existing entry keeps its created_by_run_id';
+
+-- POST scout/scratchpad/forget/: delete an entry by key.
+CREATE FUNCTION @extschema@.scratchpad_forget(team_id bigint, key text)
+RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@.check_text_field('key', key, 300);
+    DELETE FROM @extschema@.scratchpad e
+     WHERE e.team_id OPERATOR(pg_catalog.=) scratchpad_forget.team_id
+       AND e.key OPERATOR(pg_catalog.=) scratchpad_forget.key;
+    RETURN pg_catalog.row_to_json(r) FROM (SELECT FOUND AS deleted) r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.scratchpad_forget(bigint, text) IS
+'delete the team''s scratchpad entry with this key; {"deleted": false} when there was none';

@@ -1,0 +1,212 @@
+/*-------------------------------------------------------------------------
+ *
+ * routes.c
+ *	  The route table of the REST API, and signals.routes() to list it.
+ *
+ * Each route names the domain function that serves it and where each of the
+ * function's arguments comes from, in the function's argument order.  The
+ * router converts the arguments, calls the function and shapes the response;
+ * the OpenAPI document is generated from this same table.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+
+#include "http.h"
+
+#define TEAM {ARG_TEAM, NULL, TYPE_BIGINT, 0, NULL}
+#define USER {ARG_USER, NULL, TYPE_UUID, 0, NULL}
+#define PATH_ID {ARG_PATH_ID, "id", TYPE_UUID, 0, NULL}
+#define PAGE_LIMIT {ARG_PAGE_LIMIT, "limit", TYPE_INT, 0, "Number of results to return per page."}
+#define PAGE_OFFSET {ARG_PAGE_OFFSET, "offset", TYPE_INT, 0, "The initial index from which to return the results."}
+#define QUERY(name, type, description) {ARG_QUERY, name, type, 0, description}
+#define BODY(name, type, flags, description) {ARG_BODY, name, type, flags, description}
+
+const Route signals_routes[] = {
+	/* processing/ */
+	{"GET", "processing", "task:read", "signals.processing_list",
+		RESPONSE_PAGE, 200, "Return the current processing state, including the pause.",
+	{TEAM, PAGE_LIMIT, PAGE_OFFSET}},
+	{"PUT", "processing/pause", "task:write", "signals.processing_pause",
+		RESPONSE_JSON, 200, "Pause grouping of the team's signals until a time.",
+	{TEAM, BODY("timestamp", TYPE_TIMESTAMPTZ, 0, "ISO 8601 time until which grouping is paused.")}},
+	{"DELETE", "processing/pause", "task:write", "signals.processing_unpause",
+		RESPONSE_JSON, 200, "End the pause of the team's signal processing.",
+	{TEAM}},
+
+	/* source_configs/ */
+	{"GET", "source_configs", "task:read", "signals.source_configs_list",
+		RESPONSE_PAGE, 200, "List the team's signal source configs, most recently updated first.",
+	{TEAM, PAGE_LIMIT, PAGE_OFFSET}},
+	{"POST", "source_configs", "task:write", "signals.source_config_create",
+		RESPONSE_JSON, 201, "Configure a signal source.",
+		{TEAM,
+			BODY("source_product", TYPE_TEXT, 0, "The product the signals come from."),
+			BODY("source_type", TYPE_TEXT, 0, "The kind of signal."),
+			BODY("enabled", TYPE_BOOL, 0, "Whether signals from this source are accepted (default true)."),
+	BODY("config", TYPE_JSON_OBJECT, ARG_NULL_AS_EMPTY, "Source-specific settings (a JSON object).")}},
+	{"GET", "source_configs/:id", "task:read", "signals.source_config_get",
+		RESPONSE_JSON, 200, "Retrieve a signal source config.",
+	{TEAM, PATH_ID}},
+	{"PATCH", "source_configs/:id", "task:write", "signals.source_config_update",
+		RESPONSE_JSON, 200, "Update a signal source config (its product and type are fixed).",
+		{TEAM, PATH_ID,
+			BODY("source_product", TYPE_TEXT, 0, "Must equal the current product."),
+			BODY("source_type", TYPE_TEXT, 0, "Must equal the current type."),
+			BODY("enabled", TYPE_BOOL, 0, "Whether signals from this source are accepted."),
+	BODY("config", TYPE_JSON_OBJECT, ARG_NULL_AS_EMPTY, "Source-specific settings (a JSON object).")}},
+	{"DELETE", "source_configs/:id", "task:write", "signals.source_config_delete",
+		RESPONSE_EMPTY, 204, "Delete a signal source config.",
+	{TEAM, PATH_ID}},
+
+	/* scout/scratchpad/ */
+	{"GET", "scout/scratchpad", "signal_scout:read", "signals.scratchpad_list",
+		RESPONSE_JSON, 200, "Return scratchpad entries, newest first.",
+		{TEAM,
+			QUERY("text", TYPE_TEXT, "Case-insensitive substring of the key or the content."),
+	QUERY("limit", TYPE_INT, "How many entries (default 20, clamped to 1..100).")}},
+	{"POST", "scout/scratchpad", "signal_scout_internal:write", "signals.scratchpad_upsert",
+		RESPONSE_JSON, 200, "Write a scratchpad entry, or refresh the one with the same key.",
+		{TEAM,
+			BODY("key", TYPE_TEXT, 0, "The entry's key, 1 to 300 characters."),
+			BODY("content", TYPE_TEXT, 0, "The entry's content, 1 to 50,000 characters."),
+	BODY("run_id", TYPE_UUID, ARG_NULLABLE, "The scout run writing the entry.")}},
+	{"POST", "scout/scratchpad/forget", "signal_scout_internal:write", "signals.scratchpad_forget",
+		RESPONSE_JSON, 200, "Delete a scratchpad entry by key.",
+		{TEAM,
+	BODY("key", TYPE_TEXT, 0, "The key of the entry to delete.")}},
+};
+
+const int	signals_route_count = lengthof(signals_routes);
+
+static const char *
+arg_source_name(ArgSource source)
+{
+	switch (source)
+	{
+		case ARG_QUERY:
+		case ARG_PAGE_LIMIT:
+		case ARG_PAGE_OFFSET:
+			return "query";
+		case ARG_BODY:
+			return "body";
+		case ARG_PATH_ID:
+			return "path";
+		default:
+			return "context";
+	}
+}
+
+static const char *
+arg_type_name(ArgType type)
+{
+	switch (type)
+	{
+		case TYPE_BIGINT:
+		case TYPE_INT:
+			return "integer";
+		case TYPE_BOOL:
+			return "boolean";
+		case TYPE_FLOAT:
+			return "number";
+		case TYPE_TEXT:
+			return "string";
+		case TYPE_UUID:
+			return "uuid";
+		case TYPE_TIMESTAMPTZ:
+			return "date-time";
+		case TYPE_JSON_OBJECT:
+			return "object";
+		case TYPE_JSON_ARRAY:
+			return "array";
+		case TYPE_TEXT_ARRAY:
+			return "array of strings";
+	}
+	return "unknown";
+}
+
+/* The route's path in OpenAPI form: ":id" becomes "{id}". */
+static char *
+openapi_path(const char *pattern)
+{
+	StringInfoData path;
+
+	initStringInfo(&path);
+	appendStringInfoString(&path, "/api/projects/{project_id}/signals/");
+	for (const char *p = pattern; *p; p++)
+	{
+		if (strncmp(p, ":id", 3) == 0)
+		{
+			appendStringInfoString(&path, "{id}");
+			p += 2;
+		}
+		else
+			appendStringInfoChar(&path, *p);
+	}
+	appendStringInfoChar(&path, '/');
+	return path.data;
+}
+
+/*
+ * signals.routes(): one row per route and argument source, for the OpenAPI
+ * generator and for people reading the API from psql.
+ */
+PG_FUNCTION_INFO_V1(signals_routes_list);
+Datum
+signals_routes_list(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int r = 0; r < signals_route_count; r++)
+	{
+		const Route *route = &signals_routes[r];
+		StringInfoData args;
+		Datum		values[8];
+		bool		nulls[8] = {0};
+		bool		first = true;
+
+		initStringInfo(&args);
+		appendStringInfoChar(&args, '[');
+		for (const RouteArg *arg = route->args; arg->source != ARG_NONE; arg++)
+		{
+			if (arg->name == NULL)
+				continue;
+			if (!first)
+				appendStringInfoChar(&args, ',');
+			first = false;
+			appendStringInfoString(&args, "{\"name\":");
+			escape_json(&args, arg->name);
+			appendStringInfoString(&args, ",\"in\":");
+			escape_json(&args, arg_source_name(arg->source));
+			appendStringInfoString(&args, ",\"type\":");
+			escape_json(&args, arg_type_name(arg->type));
+			appendStringInfo(&args, ",\"nullable\":%s",
+							 (arg->flags & (ARG_NULLABLE | ARG_NULL_AS_EMPTY)) ? "true" : "false");
+			appendStringInfoString(&args, ",\"description\":");
+			if (arg->description)
+				escape_json(&args, arg->description);
+			else
+				appendStringInfoString(&args, "null");
+			appendStringInfoChar(&args, '}');
+		}
+		appendStringInfoChar(&args, ']');
+
+		values[0] = CStringGetTextDatum(route->method);
+		values[1] = CStringGetTextDatum(openapi_path(route->pattern));
+		values[2] = CStringGetTextDatum(route->scope);
+		values[3] = CStringGetTextDatum(route->function);
+		values[4] = CStringGetTextDatum(route->response == RESPONSE_PAGE ? "page" :
+										route->response == RESPONSE_EMPTY ? "empty" : "json");
+		values[5] = Int32GetDatum(route->success_status);
+		values[6] = CStringGetTextDatum(route->summary);
+		values[7] = DirectFunctionCall1(json_in, CStringGetDatum(args.data));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

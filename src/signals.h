@@ -1,0 +1,20 @@
+/*-------------------------------------------------------------------------
+ *
+ * signals.h
+ *	  Declarations shared by the signals extension's C files.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SIGNALS_H
+#define SIGNALS_H
+
+#include "lib/stringinfo.h"
+#include "utils/timestamp.h"
+
+/* json_text.c: JSON text building */
+extern void json_append_string(StringInfo buf, const char *str);
+extern void json_append_string_or_null(StringInfo buf, const char *str);
+extern void json_append_iso_time(StringInfo buf, TimestampTz ts);
+extern char *iso_time_cstring(TimestampTz ts);
+
+#endif							/* SIGNALS_H */
