@@ -19,7 +19,7 @@ RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.btrim(value, E' \t\n\r\v\f') OPERATOR(pg_catalog.=) ''
+    SELECT pg_catalog.btrim(value, E' \t\n\r\x0B\f') OPERATOR(pg_catalog.=) ''
 $$;
 COMMENT ON FUNCTION @extschema@.is_blank(text) IS
 'true when the text is empty or only whitespace';
