@@ -66,6 +66,7 @@
 #define PREFETCH_FEATURES 16
 #define POSTINGS_PER_FEATURE 16
 #define SCORED_CANDIDATES 8
+#define MAX_LOADED_CANDIDATES 32
 #define POST_FEATURES 24
 #define TITLE_MAX_CHARS 200
 #define GROUPING_LOCK_CLASS 0x5167A001
@@ -264,10 +265,10 @@ static const struct
 		"   SET total_weight = r.total_weight OPERATOR(pg_catalog.+) u.w, "
 		"       signal_count = r.signal_count OPERATOR(pg_catalog.+) u.n, "
 		"       updated_at = pg_catalog.now(), "
-		"       source_products = pg_catalog.array( "
-		"           SELECT DISTINCT p FROM pg_catalog.unnest(r.source_products "
+		"       source_products = ARRAY( "
+		"           SELECT DISTINCT p COLLATE \"C\" FROM pg_catalog.unnest(r.source_products "
 		"                  OPERATOR(pg_catalog.||) pg_catalog.string_to_array(u.products, E'\\x1f')) p "
-		"            ORDER BY p COLLATE \"C\"), "
+		"            ORDER BY 1), "
 		"       status = CASE WHEN r.status OPERATOR(pg_catalog.=) 'potential' "
 		"                      AND (r.total_weight OPERATOR(pg_catalog.+) u.w) OPERATOR(pg_catalog.>=) $3 "
 		"                      AND (r.signal_count OPERATOR(pg_catalog.+) u.n) OPERATOR(pg_catalog.>=) r.signals_at_run "
@@ -1014,20 +1015,43 @@ match_by_similarity(GroupingCall *gc, BSignal *s, const int *order,
 	if (nc == 0)
 		return NULL;
 	qsort(cands, nc, sizeof(Candidate), cmp_candidate_hits);
-	nscore = Min(nc, SCORED_CANDIDATES);
-	for (int c = 0; c < nscore; c++)
-		to_load[c] = cands[c].report;
-	load_reports(gc, to_load, nscore);
 
-	for (int c = 0; c < nscore; c++)
+	/*
+	 * Score the SCORED_CANDIDATES hit hardest that are live and within the
+	 * window; reports found dead or stale on loading do not use up a place
+	 * (at most MAX_LOADED_CANDIDATES are looked at).
+	 */
+	nscore = 0;
 	{
-		BReport    *r = cands[c].report;
+		int			next = 0,
+					looked = 0;
 
-		cands[c].score = -1;
-		if (!r->live || !in_window(gc, r, s->created_at))
-			continue;
-		(*n_candidates)++;
-		cands[c].score = report_profile_score(&r->profile, &s->fs, gc->sketch, &cands[c].detail);
+		while (nscore < SCORED_CANDIDATES && next < nc && looked < MAX_LOADED_CANDIDATES)
+		{
+			int			k = 0;
+
+			while (next + k < nc && k < SCORED_CANDIDATES - nscore)
+			{
+				to_load[k] = cands[next + k].report;
+				k++;
+			}
+			load_reports(gc, to_load, k);
+			for (int c = next; c < next + k; c++)
+			{
+				BReport    *r = cands[c].report;
+
+				looked++;
+				cands[c].score = -1;
+				if (!r->live || !in_window(gc, r, s->created_at))
+					continue;
+				(*n_candidates)++;
+				cands[c].score = report_profile_score(&r->profile, &s->fs, gc->sketch,
+													  &cands[c].detail);
+				nscore++;
+			}
+			next += k;
+		}
+		nscore = next;
 	}
 
 	for (;;)

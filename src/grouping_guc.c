@@ -15,11 +15,9 @@
 #include "grouping.h"
 #include "signals.h"
 
-double		grouping_similarity_threshold = 0.35;
+double		grouping_similarity_threshold = 0.30;
 double		grouping_promote_weight = 1.0;
 int			grouping_window_days = 30;
-
-extern int	grouping_dev_variant;
 
 /* Define the grouping settings; called from _PG_init. */
 void
@@ -30,7 +28,7 @@ grouping_define_gucs(void)
 							 "Between 0 and 1: the weighted share of the lighter side's features "
 							 "that the other side explains.",
 							 &grouping_similarity_threshold,
-							 0.35, 0.0, 1.0,
+							 0.30, 0.0, 1.0,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomRealVariable("signals.promote_weight",
@@ -46,13 +44,6 @@ grouping_define_gucs(void)
 							"this many days before the new signal.",
 							&grouping_window_days,
 							30, 1, 3650,
-							PGC_SUSET, 0,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("signals.grouping_dev_variant",
-							"Development only: scoring variant.",
-							NULL,
-							&grouping_dev_variant,
-							11, 0, 99,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 }

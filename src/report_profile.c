@@ -30,8 +30,7 @@
 #include "grouping.h"
 
 #define ENTRY_BYTES 11
-
-int			grouping_dev_variant = 11;
+#define SIGNATURE_CONFLICT_FACTOR 0.4f
 
 /* An empty profile. */
 void
@@ -178,22 +177,63 @@ report_profile_add_signal(ReportProfile *p, const GFeatureSet *fs)
 		qsort(p->e, p->n, sizeof(ProfileEntry), cmp_by_hash);
 }
 
+/* How characteristic a feature is of the report: sqrt of its share of signals. */
 static double
-rho(int variant, const ProfileEntry *e, int32 n_signals)
+rho(const ProfileEntry *e, int32 n_signals)
 {
 	double		frac = n_signals > 0 ? Min(1.0, (double) e->count / n_signals) : 1.0;
 
-	switch (variant % 10)
+	return sqrt(frac);
+}
+
+/*
+ * Error signatures that disagree: both sides name exception classes but
+ * none in common, or both name source files but share no file or code
+ * identifier.  Error trackers fingerprint an issue by exception and code
+ * location; two texts that differ there are distinct issues however much
+ * template wording they share ("IntegrityError: duplicate key value ...").
+ * Returns the factor the score is multiplied by.
+ */
+static float
+signature_conflict(const ReportProfile *p, const GFeatureSet *fs)
+{
+	bool		s_exc = false,
+				s_file = false,
+				r_exc = false,
+				r_file = false,
+				shared_exc = false,
+				shared_loc = false;
+	float		factor = 1.0f;
+
+	for (int i = 0; i < fs->n; i++)
 	{
-		case 0:
-			return 1.0;
-		case 1:
-			return sqrt(frac);
-		case 2:
-			return 0.5 + 0.5 * frac;
-		default:
-			return frac;
+		int			kind = fs->f[i].kind;
+		bool		in_r;
+
+		if (kind != GF_EXCEPTION && kind != GF_FILE && kind != GF_IDENT)
+			continue;
+		in_r = report_profile_find(p, fs->f[i].hash) != NULL;
+		if (kind == GF_EXCEPTION)
+		{
+			s_exc = true;
+			shared_exc |= in_r;
+		}
+		else
+		{
+			s_file |= (kind == GF_FILE);
+			shared_loc |= in_r;
+		}
 	}
+	for (int j = 0; j < p->n; j++)
+	{
+		r_exc |= (p->e[j].kind == GF_EXCEPTION);
+		r_file |= (p->e[j].kind == GF_FILE);
+	}
+	if (s_exc && r_exc && !shared_exc)
+		factor *= SIGNATURE_CONFLICT_FACTOR;
+	if (s_file && r_file && !shared_loc)
+		factor *= SIGNATURE_CONFLICT_FACTOR;
+	return factor;
 }
 
 /*
@@ -204,7 +244,6 @@ float
 report_profile_score(const ReportProfile *p, const GFeatureSet *fs,
 			  const DfSketch *sk, ScoreDetail *detail)
 {
-	int			variant = grouping_dev_variant;
 	double		own = 0,
 				shared = 0,
 				theirs = 0,
@@ -225,7 +264,7 @@ report_profile_score(const ReportProfile *p, const GFeatureSet *fs,
 		own += f->weight;
 		if (e)
 		{
-			double		w = f->weight * rho(variant, e, p->n_signals);
+			double		w = f->weight * rho(e, p->n_signals);
 
 			shared += w;
 			if (detail)
@@ -259,21 +298,11 @@ report_profile_score(const ReportProfile *p, const GFeatureSet *fs,
 			const ProfileEntry *e = &p->e[j];
 
 			theirs += grouping_feature_weight(sk, e->kind, df_sketch_estimate(sk, e->hash)) *
-				rho(variant, e, p->n_signals);
+				rho(e, p->n_signals);
 		}
-		switch (variant / 10)
-		{
-			case 0:
-				denom = own;
-				break;
-			case 2:
-				denom = sqrt(own * theirs);
-				break;
-			default:
-				denom = Min(own, theirs);
-				break;
-		}
+		denom = Min(own, theirs);
 		score = denom > 0 ? (float) Min(1.0, shared / denom) : 0;
+		score *= signature_conflict(p, fs);
 	}
 	if (detail)
 		detail->score = score;

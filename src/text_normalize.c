@@ -69,6 +69,42 @@ static const char *const particles[] = {
 	"back", "down", "in", "off", "on", "out", "over", "up"
 };
 
+/* Verb-particle compounds worth joining ("log in" -> login). */
+static const char *const compounds[] = {
+	"addon", "backup", "breakdown", "callback", "checkin", "checkout",
+	"cleanup", "countdown", "dropdown", "failover", "fallback", "feedback",
+	"followup", "handover", "layout", "lockout", "login", "logoff", "logon",
+	"logout", "lookup", "optin", "optout", "pickup", "plugin", "popup",
+	"printout", "rollback", "rollout", "setup", "shutdown", "signin",
+	"signoff", "signon", "signout", "signup", "startup", "takeover",
+	"timeout", "timout"
+};
+
+/*
+ * A small thesaurus of everyday support-ticket vocabulary (after stemming):
+ * words that different people use for one thing.  Generic on purpose: it
+ * names no product, and a word maps only when its senses in bug reports
+ * agree.
+ */
+static const struct
+{
+	const char *from;
+	const char *to;
+}			thesaurus[] = {
+	{"2fa", "mfa"}, {"answer", "reply"}, {"authenticator", "mfa"},
+	{"big", "larg"}, {"client", "customer"}, {"doubl", "duplicat"},
+	{"download", "export"}, {"empty", "blank"}, {"freez", "hang"},
+	{"gray", "disabl"}, {"grey", "disabl"}, {"hug", "larg"},
+	{"imag", "pictur"}, {"inaccurat", "wrong"}, {"incorrect", "wrong"},
+	{"logoff", "logout"}, {"logon", "login"}, {"mail", "email"},
+	{"mismatch", "wrong"}, {"modal", "popup"}, {"paid", "pay"},
+	{"photo", "pictur"}, {"remov", "delet"}, {"respond", "reply"},
+	{"saml", "sso"}, {"signin", "login"}, {"signon", "sso"},
+	{"signout", "logout"}, {"timout", "timeout"}, {"totp", "mfa"},
+	{"twic", "duplicat"}, {"twofactor", "mfa"}, {"unrespons", "hang"},
+	{"unresponsiv", "hang"}, {"whit", "blank"}
+};
+
 /* File extensions that make "name.ext" a file name. */
 static const char *const file_exts[] = {
 	"c", "cc", "cjs", "cpp", "cs", "css", "csv", "dart", "erl", "ex", "exs",
@@ -245,6 +281,22 @@ lower_copy(const char *s, int len)
 	return r;
 }
 
+static int
+cmp_thesaurus(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The thesaurus' word for a stemmed word (the word itself if none). */
+static const char *
+canonical(const char *w)
+{
+	const char *const *hit = bsearch(&w, thesaurus, lengthof(thesaurus),
+									 sizeof(thesaurus[0]), cmp_thesaurus);
+
+	return hit ? hit[1] : w;
+}
+
 /* Emit a plain word (any case): stop words dropped, the rest stemmed. */
 static void
 emit_word(GTokenList *out, GTokenKind kind, const char *s, int len)
@@ -259,6 +311,7 @@ emit_word(GTokenList *out, GTokenKind kind, const char *s, int len)
 	grouping_stem(w);
 	if (strlen(w) < 2 || grouping_is_stopword(w))
 		return;
+	w = (char *) canonical(w);
 	emit(out, kind, w, strlen(w));
 }
 
@@ -435,7 +488,11 @@ emit_atom(GTokenList *out, const char *s, int len, bool called)
 			emit(out, GT_CODE, l, len);
 		}
 		else
-			emit(out, GT_WORD, lower_copy(s, len), len);
+		{
+			const char *w = canonical(lower_copy(s, len));
+
+			emit(out, GT_WORD, w, strlen(w));
+		}
 		return;
 	}
 
@@ -716,6 +773,8 @@ particle_compound(GTokenList *out, const char *text, int wstart, int wlen,
 	snprintf(buf, sizeof(buf), "%s%.*s", w, wlen, text + wstart);
 	for (int i = 0; buf[i]; i++)
 		buf[i] = pg_ascii_tolower((unsigned char) buf[i]);
+	if (!in_sorted_list(buf, compounds, lengthof(compounds)))
+		return false;
 	emit_word(out, GT_COMPOUND, buf, strlen(buf));
 	return true;
 }

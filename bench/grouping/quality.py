@@ -58,6 +58,9 @@ def lit(s):
     return "'" + s.replace("'", "''") + "'"
 
 
+EXTRA_SETS = []
+
+
 def run_engine(sigs, order, team, threshold, batch):
     rows = []
     for pos, i in enumerate(order):
@@ -67,7 +70,8 @@ def run_engine(sigs, order, team, threshold, batch):
         rows.append("(%d, %s, %s, %s, %s, %s, %s, %s)" % (
             team, lit(sid), lit(s["product"]), lit(s["type"]), lit(str(i)),
             lit(s["text"]), WEIGHTS.get(s["product"], 0.5), keys))
-    sql = ["SET signals.similarity_threshold = %s;" % threshold if threshold is not None else "",
+    sql = ["SET signals.similarity_threshold = %s;" % threshold if threshold is not None else ""] + \
+          ["SET %s;" % x for x in EXTRA_SETS] + [
            "SELECT signals.create_team('quality %d', %d) WHERE NOT EXISTS "
            "(SELECT FROM signals.teams WHERE team_id = %d);" % (team, team, team),
            "INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, "
@@ -138,7 +142,12 @@ def main():
     ap.add_argument("--team-base", type=int, default=7000)
     ap.add_argument("--baseline", action="store_true")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--compare-batch", type=int, default=None,
+                    help="also group each order with this batch size and check the reports are the same")
+    ap.add_argument("--only", default=None, help="report only this scope (dev while tuning)")
+    ap.add_argument("--set", action="append", default=[], help="extra SET name=value")
     args = ap.parse_args()
+    EXTRA_SETS.extend(a.replace("=", " = ", 1) for a in args.set)
 
     sigs = load_corpus(os.path.join(HERE, "corpus.txt"))
     groups = {s["group"] for s in sigs}
@@ -148,6 +157,8 @@ def main():
         sum(s["split"] == "holdout" for s in sigs), len({s["group"] for s in sigs if s["split"] == "holdout"})))
     scopes = {"dev": lambda s: s["split"] == "dev", "holdout": lambda s: s["split"] == "holdout",
               "all": lambda s: True}
+    if args.only:
+        scopes = {args.only: scopes[args.only]}
     sums = defaultdict(lambda: [0.0, 0.0])
     base = defaultdict(lambda: [0.0, 0.0])
     nreports = 0
@@ -155,9 +166,18 @@ def main():
         order = list(range(len(sigs)))
         random.Random(seed).shuffle(order)
         team = args.team_base + seed
-        psql("DELETE FROM signals.teams WHERE team_id = %d;" % team)
+        psql("DELETE FROM signals.teams WHERE team_id = %d; SELECT signals.grouping_prune(%d);" % (team, team))
         assign, methods = run_engine(sigs, order, team, args.threshold, args.batch)
         nreports += len(set(assign.values()))
+        if args.compare_batch:
+            psql("DELETE FROM signals.teams WHERE team_id = %d; SELECT signals.grouping_prune(%d);" % (team + 500, team + 500))
+            other, _ = run_engine(sigs, order, team + 500, args.threshold, args.compare_batch)
+            part = lambda a: sorted(sorted(i for i in a if a[i] == r) for r in set(a.values()))
+            same = part(assign) == part(other)
+            print("  batch %d vs %d: %s" % (args.batch, args.compare_batch,
+                                           "same reports" if same else "DIFFERENT REPORTS"))
+            if not same:
+                sys.exit(1)
         line = ["seed %d:" % seed]
         for name, sc in scopes.items():
             p, r = pairwise(sigs, assign, sc)
@@ -172,10 +192,13 @@ def main():
             for i, rid in assign.items():
                 by_report[rid].append(i)
             for rid, members in sorted(by_report.items(), key=lambda kv: -len(kv[1])):
+                if args.only and not any(scopes[args.only](sigs[i]) for i in members):
+                    continue
                 labels = sorted({sigs[i]["group"] for i in members})
                 if len(labels) > 1:
                     print("    MIXED", labels, [sigs[i]["text"][:60] for i in members])
-            for g in sorted(groups):
+            for g in sorted(g for g in groups if not args.only or
+                            any(s["group"] == g and scopes[args.only](s) for s in sigs)):
                 rs = defaultdict(int)
                 for i, s in enumerate(sigs):
                     if s["group"] == g:
