@@ -11,8 +11,8 @@ PG_CPPFLAGS = -I$(srcdir)/src
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = hostile setup
-ISOLATION =
+REGRESS = hostile setup grouping
+ISOLATION = grouping_concurrent
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -786,6 +786,7 @@ grouping_tokenize(const char *text, int len, GTokenList *out)
 	int			i = 0;
 	const char *prev = NULL;	/* the previous chunk, if a plain word */
 	int			plen = 0;
+	char	   *copy;
 
 	if (len > GROUPING_MAX_TEXT_BYTES)
 	{
@@ -794,6 +795,32 @@ grouping_tokenize(const char *text, int len, GTokenList *out)
 		while (len > 0 && ((unsigned char) text[len] & 0xC0) == 0x80)
 			len--;
 	}
+
+	/*
+	 * Non-ASCII punctuation (dashes, curly quotes, ellipsis, no-break space,
+	 * guillemets, CJK comma and full stop) separates words like its ASCII
+	 * kin; other non-ASCII bytes are letters.
+	 */
+	copy = pnstrdup(text, len);
+	for (int k = 0; k < len; k++)
+	{
+		unsigned char c = copy[k];
+		unsigned char c1 = k + 1 < len ? copy[k + 1] : 0;
+		int			n = 0;
+
+		if (c == 0xE2 && c1 == 0x80 && k + 2 < len)
+			n = 3;
+		else if (c == 0xE3 && c1 == 0x80 && k + 2 < len &&
+				 ((unsigned char) copy[k + 2] == 0x81 || (unsigned char) copy[k + 2] == 0x82))
+			n = 3;
+		else if (c == 0xC2 && (c1 == 0xA0 || c1 == 0xAB || c1 == 0xBB))
+			n = 2;
+		for (int m = 0; m < n; m++)
+			copy[k + m] = ' ';
+		if (n > 0)
+			k += n - 1;
+	}
+	text = copy;
 
 	while (i < len)
 	{
