@@ -611,6 +611,7 @@ static void
 fetch_postings(GroupingCall *gc, uint64 *features, int n)
 {
 	Datum	   *fs = palloc(sizeof(Datum) * Max(n, 1));
+	BPostings **got = palloc(sizeof(BPostings *) * Max(n, 1));
 	int			k = 0;
 	Datum		values[3];
 
@@ -621,6 +622,7 @@ fetch_postings(GroupingCall *gc, uint64 *features, int n)
 		if (!p->fetched)
 		{
 			p->fetched = true;
+			got[k] = p;
 			fs[k++] = Int64GetDatum((int64) features[i]);
 		}
 	}
@@ -647,15 +649,9 @@ fetch_postings(GroupingCall *gc, uint64 *features, int n)
 	}
 	SPI_freetuptable(SPI_tuptable);
 	/* rows come newest first per feature, but do not rely on it */
-	{
-		HASH_SEQ_STATUS seq;
-		BPostings  *p;
-
-		hash_seq_init(&seq, gc->postings_by_feature);
-		while ((p = hash_seq_search(&seq)) != NULL)
-			if (p->n_db > 1)
-				qsort(p->db, p->n_db, sizeof(pg_uuid_t), cmp_uuid_desc);
-	}
+	for (int i = 0; i < k; i++)
+		if (got[i]->n_db > 1)
+			qsort(got[i]->db, got[i]->n_db, sizeof(pg_uuid_t), cmp_uuid_desc);
 }
 
 /*
