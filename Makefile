@@ -11,7 +11,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = hostile setup keys processing source_configs scratchpad badinput privileges cleanup
+REGRESS = hostile setup keys processing source_configs scratchpad scout_runs emit reports badinput privileges cleanup
 ISOLATION = scratchpad_upsert source_config_create
 
 PG_CONFIG ?= pg_config

@@ -52,7 +52,7 @@ BEGIN
     VALUES (processing_pause.team_id, processing_pause.paused_until)
     ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
        SET paused_until = excluded.paused_until, updated_at = pg_catalog.now();
-    PERFORM pg_catalog.pg_notify('signals_processing', team_id::text);
+    PERFORM @extschema@.wake_worker();
     RETURN pg_catalog.row_to_json(r)
       FROM (SELECT 'paused' AS status,
                    @extschema@.iso_time(processing_pause.paused_until) AS paused_until) r;
@@ -78,7 +78,7 @@ BEGIN
     VALUES (processing_unpause.team_id, NULL)
     ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
        SET paused_until = NULL, updated_at = pg_catalog.now();
-    PERFORM pg_catalog.pg_notify('signals_processing', team_id::text);
+    PERFORM @extschema@.wake_worker();
     RETURN pg_catalog.row_to_json(r)
       FROM (SELECT 'unpaused' AS status,
                    NULL::text AS paused_until,
