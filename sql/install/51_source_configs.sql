@@ -70,20 +70,22 @@ CREATE FUNCTION @extschema@.source_configs_list(
     page_offset integer DEFAULT 0,
     OUT total bigint,
     OUT results json)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT (SELECT pg_catalog.count(*)
+BEGIN
+    SELECT pg_catalog.count(*) INTO total
+      FROM @extschema@.source_configs c
+     WHERE c.team_id OPERATOR(pg_catalog.=) source_configs_list.team_id;
+    SELECT coalesce(pg_catalog.json_agg(@extschema@.source_config_json(c)
+                                        ORDER BY c.updated_at DESC, c.id DESC), '[]')
+      INTO results
+      FROM (SELECT *
               FROM @extschema@.source_configs c
-             WHERE c.team_id OPERATOR(pg_catalog.=) $1),
-           coalesce((SELECT pg_catalog.json_agg(@extschema@.source_config_json(c)
-                                                ORDER BY c.updated_at DESC, c.id DESC)
-                       FROM (SELECT *
-                               FROM @extschema@.source_configs c
-                              WHERE c.team_id OPERATOR(pg_catalog.=) $1
-                              ORDER BY c.updated_at DESC, c.id DESC
-                              LIMIT $2 OFFSET $3) c),
-                    '[]')
+             WHERE c.team_id OPERATOR(pg_catalog.=) source_configs_list.team_id
+             ORDER BY c.updated_at DESC, c.id DESC
+             LIMIT coalesce(page_limit, 100) OFFSET coalesce(page_offset, 0)) c;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.source_configs_list(bigint, integer, integer) IS
 'a page of the team''s source configs, most recently updated first';

@@ -111,20 +111,23 @@ COMMENT ON FUNCTION @extschema@.enqueue_signal(bigint, text, text, text, text, d
 -- Why an emit from this source would be skipped right now, or NULL.
 CREATE FUNCTION @extschema@.emit_gate(team_id bigint, source_product text, source_type text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE
-        WHEN NOT coalesce((SELECT s.ai_processing_approved FROM @extschema@.team_settings s
-                            WHERE s.team_id OPERATOR(pg_catalog.=) $1), false)
-            THEN 'ai_processing_not_approved'
-        WHEN EXISTS (SELECT FROM @extschema@.source_configs c
-                      WHERE c.team_id OPERATOR(pg_catalog.=) $1
-                        AND c.source_product OPERATOR(pg_catalog.=) $2
-                        AND c.source_type OPERATOR(pg_catalog.=) $3
-                        AND NOT c.enabled)
-            THEN 'source_disabled'
-    END
+BEGIN
+    IF NOT coalesce((SELECT s.ai_processing_approved FROM @extschema@.team_settings s
+                      WHERE s.team_id OPERATOR(pg_catalog.=) emit_gate.team_id), false) THEN
+        RETURN 'ai_processing_not_approved';
+    END IF;
+    IF EXISTS (SELECT FROM @extschema@.source_configs c
+                WHERE c.team_id OPERATOR(pg_catalog.=) emit_gate.team_id
+                  AND c.source_product OPERATOR(pg_catalog.=) emit_gate.source_product
+                  AND c.source_type OPERATOR(pg_catalog.=) emit_gate.source_type
+                  AND NOT c.enabled) THEN
+        RETURN 'source_disabled';
+    END IF;
+    RETURN NULL;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.emit_gate(bigint, text, text) IS
 'the skipped_reason for an emit from this source (AI processing not approved, or source config disabled), or NULL when it may proceed';

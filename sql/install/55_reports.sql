@@ -61,12 +61,15 @@ COMMENT ON FUNCTION @extschema@.live_report(bigint, uuid, boolean) IS
 -- The items of a comma-separated list, trimmed, without empty ones.
 CREATE FUNCTION @extschema@.comma_list(value text)
 RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(pg_catalog.array_agg(pg_catalog.btrim(item) ORDER BY n), '{}')
-      FROM pg_catalog.unnest(pg_catalog.string_to_array(value, ',')) WITH ORDINALITY AS x(item, n)
-     WHERE pg_catalog.btrim(item) OPERATOR(pg_catalog.<>) ''
+BEGIN
+    RETURN ARRAY(SELECT pg_catalog.btrim(item)
+                   FROM pg_catalog.unnest(pg_catalog.string_to_array(value, ',')) WITH ORDINALITY AS x(item, n)
+                  WHERE pg_catalog.btrim(item) OPERATOR(pg_catalog.<>) ''
+                  ORDER BY n);
+END
 $$;
 COMMENT ON FUNCTION @extschema@.comma_list(text) IS
 'the trimmed, non-empty items of a comma-separated list';
@@ -206,13 +209,25 @@ $$;
 COMMENT ON FUNCTION @extschema@.reports_list(bigint, uuid, text, text, text, text, text, integer, integer) IS
 'a page of the team''s reports: filtered by status (default: all but suppressed), search (title or summary), source products and suggested reviewers; ordered by the ordering parameter (default -is_suggested_reviewer,status,-updated_at)';
 
--- GET reports/:id/
+-- GET reports/:id/ (one query: this is the hottest read of the API)
 CREATE FUNCTION @extschema@.report_get(team_id bigint, report_id uuid, viewer uuid DEFAULT NULL)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT @extschema@.report_json(@extschema@.live_report($1, $2), $3)
+DECLARE
+    result json;
+BEGIN
+    SELECT @extschema@.report_json(r, viewer) INTO result
+      FROM @extschema@.reports r
+     WHERE r.team_id OPERATOR(pg_catalog.=) report_get.team_id
+       AND r.id OPERATOR(pg_catalog.=) report_get.report_id
+       AND r.status OPERATOR(pg_catalog.<>) 'deleted';
+    IF result IS NULL THEN
+        RAISE EXCEPTION 'report not found' USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN result;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.report_get(bigint, uuid, uuid) IS
 'one report of the team (deleted reports are not found)';

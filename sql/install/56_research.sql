@@ -7,14 +7,15 @@
 -- reviewers and the newest implementation PR.
 CREATE FUNCTION @extschema@.refresh_artefact_fields(team_id bigint, report_id uuid)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
     WITH artefacts AS (
         SELECT a.type, a.content, a.created_at, a.id
           FROM @extschema@.report_artefacts a
-         WHERE a.team_id OPERATOR(pg_catalog.=) $1
-           AND a.report_id OPERATOR(pg_catalog.=) $2),
+         WHERE a.team_id OPERATOR(pg_catalog.=) refresh_artefact_fields.team_id
+           AND a.report_id OPERATOR(pg_catalog.=) refresh_artefact_fields.report_id),
     newest AS (
         SELECT DISTINCT ON (type) type, content
           FROM artefacts
@@ -56,8 +57,9 @@ AS $$
                 ORDER BY u.user_id),
            implementation_pr_url = (SELECT url FROM pr)
       FROM judged j
-     WHERE r.team_id OPERATOR(pg_catalog.=) $1
-       AND r.id OPERATOR(pg_catalog.=) $2
+     WHERE r.team_id OPERATOR(pg_catalog.=) refresh_artefact_fields.team_id
+       AND r.id OPERATOR(pg_catalog.=) refresh_artefact_fields.report_id;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_artefact_fields(bigint, uuid) IS
 'recompute artefact_count, priority, actionability, already_addressed, suggested_reviewers and implementation_pr_url of a report from its artefacts';
@@ -130,14 +132,18 @@ COMMENT ON FUNCTION @extschema@.add_artefact(bigint, uuid, text, jsonb) IS
 -- The first line of a text, trimmed and cut to max_chars.
 CREATE FUNCTION @extschema@.first_line(value text, max_chars integer)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN pg_catalog.length(line) OPERATOR(pg_catalog.>) max_chars
-                THEN pg_catalog.rtrim(pg_catalog.left(line, max_chars OPERATOR(pg_catalog.-) 1)) OPERATOR(pg_catalog.||) '…'
-                ELSE line END
-      FROM (SELECT pg_catalog.btrim(pg_catalog.split_part(pg_catalog.btrim(value, E' \t\r\n'), E'\n', 1),
-                                    E' \t\r') AS line) l
+DECLARE
+    line text := pg_catalog.btrim(pg_catalog.split_part(pg_catalog.btrim(value, E' \t\r\n'), E'\n', 1),
+                                  E' \t\r');
+BEGIN
+    IF pg_catalog.length(line) OPERATOR(pg_catalog.>) max_chars THEN
+        RETURN pg_catalog.rtrim(pg_catalog.left(line, max_chars OPERATOR(pg_catalog.-) 1)) OPERATOR(pg_catalog.||) '…';
+    END IF;
+    RETURN line;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.first_line(text, integer) IS
 'the first non-blank-trimmed line of a text, cut to max_chars with an ellipsis';
