@@ -8,6 +8,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/guc.h"
+
+#include "signals.h"
 
 PG_MODULE_MAGIC;
 
@@ -17,4 +20,6 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	signals_define_profile_gucs();
+	MarkGUCPrefixReserved("signals");
 }
