@@ -11,7 +11,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = hostile setup
+REGRESS = hostile setup profile
 ISOLATION =
 
 PG_CONFIG ?= pg_config

@@ -329,7 +329,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'provider';
     END IF;
     IF fn.nspname OPERATOR(pg_catalog.~~) 'pg\_temp%' THEN
-        RAISE EXCEPTION 'provider % is a temporary function', provider
+        RAISE EXCEPTION 'provider %(bigint) is a temporary function', pg_catalog.quote_ident(fn.proname)
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'provider';
     END IF;
     INSERT INTO @extschema@.profile_providers AS pp (section, provider_schema, provider_name)
@@ -412,14 +412,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.row_to_json(r)
       FROM (SELECT @extschema@.compact_json_array(
-                       pg_catalog.array_agg(pg_catalog.row_to_json(c)
-                                            ORDER BY c.source_product COLLATE "C", c.source_type COLLATE "C")
+                       pg_catalog.array_agg(c.entry ORDER BY c.source_product COLLATE "C", c.source_type COLLATE "C")
                        FILTER (WHERE c.enabled)) AS enabled,
                    @extschema@.compact_json_array(
-                       pg_catalog.array_agg(pg_catalog.row_to_json(c)
-                                            ORDER BY c.source_product COLLATE "C", c.source_type COLLATE "C")
+                       pg_catalog.array_agg(c.entry ORDER BY c.source_product COLLATE "C", c.source_type COLLATE "C")
                        FILTER (WHERE NOT c.enabled)) AS disabled
-              FROM (SELECT sc.source_product, sc.source_type, sc.enabled
+              FROM (SELECT sc.source_product, sc.source_type, sc.enabled,
+                           (SELECT pg_catalog.row_to_json(e)
+                              FROM (SELECT sc.source_product, sc.source_type) e) AS entry
                       FROM @extschema@.source_configs sc
                      WHERE sc.team_id OPERATOR(pg_catalog.=) $1) c) r
 $$;
