@@ -12,7 +12,7 @@ INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS = hostile setup profile
-ISOLATION =
+ISOLATION = profile_concurrent_miss
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
