@@ -353,6 +353,12 @@ SELECT (body::json -> 'payload' -> 'warnings')::text AS warnings FROM public.see
 SELECT public.remember('providers_again', 'scout1', 'force_refresh=true');
 SELECT public.seen_id('providers_again') <> public.seen_id('providers') AS new_row,
        public.seen_payload('providers_again') = public.seen_payload('providers') AS same_bytes;
+-- Registering again replaces a section's provider.
+SELECT signals.register_profile_provider('top_events', 'host.products_in_use(bigint)');
+SELECT provider_name FROM signals.profile_providers WHERE section = 'top_events';
+SELECT signals.project_profile_build(1) #> '{inventory,top_events}' AS top_events;
+SELECT signals.register_profile_provider('top_events', 'host.top_events(bigint)');
+SELECT provider_name FROM signals.profile_providers WHERE section = 'top_events';
 -- Changed host data changes the payload.
 UPDATE host.feature_flags SET active = false WHERE id = 17;
 SELECT public.remember('flag_changed', 'scout1', 'force_refresh=true');

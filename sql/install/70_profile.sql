@@ -22,6 +22,15 @@
 -- fails, is gone, or returns the wrong shape gives the empty section, a
 -- WARNING and an entry in the payload's "warnings" list; the profile is still
 -- built.  Unregistered sections are present and empty.
+--
+-- A provider is called as schema.name(team_id bigint) with the builder's
+-- settings: search_path = pg_catalog, pg_temp (qualify names, or give the
+-- provider its own SET search_path), TimeZone = UTC, and the privileges of
+-- the caller (the extension owner when the call comes through http_handle).
+-- Registering is therefore for DBAs only.  A provider orders its lists stably
+-- (the builder keeps that order, only cutting at max_items); a list of strings is
+-- a set and is sorted.  Timestamps may be any dated ISO 8601 text or a
+-- to_json(timestamptz) and are rewritten by signals.iso_time().
 
 -- The version of the builder: the cache serves rows of this version only.
 -- Change it whenever the payload's shape or content rules change.
