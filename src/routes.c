@@ -134,6 +134,12 @@ const Route signals_routes[] = {
 		RESPONSE_JSON, 200, "Delete a scratchpad entry by key.",
 		{TEAM,
 	BODY("key", TYPE_TEXT, 0, "The key of the entry to delete.")}},
+
+	/* scout/project_profile/current/ */
+	{"GET", "scout/project_profile/current", "signal_scout:read", "signals.project_profile_current",
+		RESPONSE_JSON, 200, "Return the team's deterministic project profile (internal scout tokens build it on a cache miss).",
+		{TEAM, {ARG_IS_SCOUT_TOKEN, NULL, TYPE_BOOL, 0, NULL},
+	QUERY("force_refresh", TYPE_BOOL, "Rebuild instead of reading the cache (internal scout tokens only; default false).")}},
 };
 
 const int	signals_route_count = lengthof(signals_routes);

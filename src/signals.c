@@ -21,5 +21,6 @@ void
 _PG_init(void)
 {
 	worker_init();
+	signals_define_profile_gucs();
 	MarkGUCPrefixReserved("signals");
 }

@@ -20,4 +20,7 @@ extern char *iso_time_cstring(TimestampTz ts);
 /* worker.c: settings, shared memory and the background workers */
 extern void worker_init(void);
 
+/* profile.c: the project profile's settings */
+extern void signals_define_profile_gucs(void);
+
 #endif							/* SIGNALS_H */
