@@ -15,28 +15,9 @@ configs=${2:-100}
 ensure_packages $BUILD_PACKAGES
 build_and_install
 
+start_throwaway_cluster
 bindir=$(pg_bindir)
-tmp=$(mktemp -d /tmp/signals-bench.XXXXXX)
-chmod 755 "$tmp"
-as_root chown postgres "$tmp"
-port=$((20000 + $$ % 20000))
-cleanup() {
-    as_postgres "$bindir/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
-    as_root rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-as_postgres "$bindir/initdb" -D "$tmp/data" -U postgres -E UTF8 --locale=C.UTF-8 -A trust >/dev/null
-cat <<CONF | as_postgres tee -a "$tmp/data/postgresql.conf" >/dev/null
-listen_addresses = ''
-unix_socket_directories = '$tmp'
-port = $port
-shared_preload_libraries = 'signals'
-fsync = off
-CONF
-as_postgres "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w start >/dev/null
-
-export PGHOST="$tmp" PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
+export PGDATABASE=postgres
 psql="$bindir/psql -X -q -v ON_ERROR_STOP=1"
 
 $psql -v reports="$reports" -v configs="$configs" -o /dev/null <<'SQL'
@@ -88,15 +69,15 @@ SELECT 'signals.project_profile_build(1)' AS measured,
   FROM timing;
 SQL
 
-cat > "$tmp/route.sql" <<'SQL'
+cat > "$CLUSTER_DIR/route.sql" <<'SQL'
 SELECT status FROM signals.http_handle('GET', '/api/projects/1/signals/scout/project_profile/current/',
     'force_refresh=true',
     jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM bench_token)));
 SQL
-chmod 644 "$tmp/route.sql"
+chmod 644 "$CLUSTER_DIR/route.sql"
 echo "GET scout/project_profile/current/?force_refresh=true as the scout token (pgbench, 1 client, 200 requests):"
-"$bindir/pgbench" -n -c 1 -t 200 -f "$tmp/route.sql" | grep -E "latency average|tps"
+"$bindir/pgbench" -n -c 1 -t 200 -f "$CLUSTER_DIR/route.sql" | grep -E "latency average|tps"
 $psql -c "SELECT count(*) AS cached_rows_kept FROM signals.project_profiles WHERE team_id = 1"
 echo "cache hit (no force_refresh):"
-sed 's/force_refresh=true//' "$tmp/route.sql" > "$tmp/hit.sql"
-"$bindir/pgbench" -n -c 1 -t 2000 -f "$tmp/hit.sql" | grep -E "latency average|tps"
+sed 's/force_refresh=true//' "$CLUSTER_DIR/route.sql" > "$CLUSTER_DIR/hit.sql"
+"$bindir/pgbench" -n -c 1 -t 2000 -f "$CLUSTER_DIR/hit.sql" | grep -E "latency average|tps"
