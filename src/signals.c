@@ -16,10 +16,12 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Called when the library is loaded. */
+/* Called when the library is loaded: settings, and the workers when preloaded. */
 void
 _PG_init(void)
 {
 	grouping_define_gucs();
+	worker_init();
+	signals_define_profile_gucs();
 	MarkGUCPrefixReserved("signals");
 }

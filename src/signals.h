@@ -20,4 +20,10 @@ extern char *iso_time_cstring(TimestampTz ts);
 /* grouping_guc.c: settings of the grouping engine */
 extern void grouping_define_gucs(void);
 
+/* worker.c: settings, shared memory and the background workers */
+extern void worker_init(void);
+
+/* profile.c: the project profile's settings */
+extern void signals_define_profile_gucs(void);
+
 #endif							/* SIGNALS_H */
