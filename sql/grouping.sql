@@ -9,16 +9,23 @@ SHOW signals.promote_weight;
 SHOW signals.grouping_window_days;
 SET signals.similarity_threshold = 2;  -- out of range
 
--- What the text normaliser sees: exception, file and code signatures, a
--- compound, stemming; ids, numbers, UUIDs and e-mail addresses dropped.
+-- What the text normaliser sees: exception, file, code and route
+-- signatures, a compound, stemming; ids, numbers, measurements, UUIDs and
+-- e-mail addresses dropped.
 SELECT feature, kind FROM signals.grouping_features(
     $$TypeError in InvoiceEditor.tsx:214 — users can't log in (HTTP 502), ERR_NETWORK_CHANGED;
-order 48213 id 3f2a9c1e-1111-4a4a-8b8b-0123456789ab from bob@example.com$$)
+order 48213 id 3f2a9c1e-1111-4a4a-8b8b-0123456789ab from bob@example.com
+POST /api/v1/Orders/48213 took 74.2s (8.4MB)$$)
  ORDER BY feature COLLATE "C";
 SELECT count(*) AS features FROM signals.grouping_features(NULL);
 
--- Similarity helper: identical texts score 1, unrelated texts 0.
-SELECT signals.signal_similarity('PDF export times out', 'PDF export times out') AS same,
+-- Similarity helper: identical texts score above the threshold (the score
+-- grows with the shared evidence, it is not a share), unrelated texts 0.
+SELECT signals.signal_similarity('PDF export times out', 'PDF export times out')
+           >= current_setting('signals.similarity_threshold')::real AS same_matches,
+       signals.signal_similarity('PDF export times out', 'PDF export times out')
+           < signals.signal_similarity('PDF export times out for invoices with 400 line items',
+                                       'PDF export times out for invoices with 400 line items') AS more_evidence_scores_more,
        signals.signal_similarity('PDF export times out', 'dark mode colours') AS unrelated,
        signals.signal_similarity('a', NULL) IS NULL AS null_in_null_out;
 

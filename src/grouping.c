@@ -131,6 +131,7 @@ typedef struct BSignal
 	pg_uuid_t	id;
 	TimestampTz created_at;
 	char	   *product;
+	uint64		source;			/* hash of product and type (df_sketch.c) */
 	char	   *description;
 	double		weight;
 	int			n_keys;
@@ -200,7 +201,7 @@ static const struct
 }			plan_defs[P_NPLANS] = {
 	[P_FETCH_SIGNALS] = {
 		"SELECT s.id, s.created_at, s.source_product, pg_catalog.left(s.description, 4096), "
-		"       s.weight, s.dedupe_keys "
+		"       s.weight, s.dedupe_keys, s.source_type "
 		"  FROM %1$s.signals s "
 		" WHERE s.team_id OPERATOR(pg_catalog.=) $1 AND s.grouped_at IS NULL "
 		" ORDER BY s.id "
@@ -808,6 +809,7 @@ fetch_signals(GroupingCall *gc, int limit, BSignal **out)
 		s->product = SPI_getvalue(tup, desc, 3);
 		s->description = SPI_getvalue(tup, desc, 4);
 		s->weight = DatumGetFloat8(SPI_getbinval(tup, desc, 5, &isnull));
+		s->source = df_sketch_source(s->product, SPI_getvalue(tup, desc, 7));
 		keys = SPI_getbinval(tup, desc, 6, &isnull);
 		if (!isnull)
 		{
@@ -1041,8 +1043,7 @@ match_by_similarity(GroupingCall *gc, BSignal *s, const int *order,
 				if (!r->live || !in_window(gc, r, s->created_at))
 					continue;
 				(*n_candidates)++;
-				cands[c].score = report_profile_score(&r->profile, &s->fs, gc->sketch,
-													  &cands[c].detail);
+				cands[c].score = report_profile_score(&r->profile, &s->fs, &cands[c].detail);
 				nscore++;
 			}
 			next += k;
@@ -1168,7 +1169,7 @@ decide(GroupingCall *gc, BSignal *s)
 	char	   *key = NULL;
 	TimestampTz seen = 0;
 
-	grouping_weigh_features(gc->sketch, &s->fs);
+	grouping_weigh_features(gc->sketch, &s->fs, s->source);
 	order = features_by_weight(&s->fs);
 	initStringInfo(&buf);
 
@@ -1199,6 +1200,7 @@ decide(GroupingCall *gc, BSignal *s)
 			appendStringInfoString(&buf, "{\"report_id\":");
 			json_append_string(&buf, uuid_text(&r->id));
 			json_kv_number(&buf, "score", best.score);
+			json_kv_number(&buf, "evidence", best.detail.evidence);
 			json_kv_number(&buf, "threshold", grouping_similarity_threshold);
 			append_shared(&buf, s, &best.detail);
 			appendStringInfo(&buf, ",\"candidates\":%d}", ncand);
@@ -1225,6 +1227,7 @@ decide(GroupingCall *gc, BSignal *s)
 				appendStringInfoString(&buf, ",\"nearest_report_id\":");
 				json_append_string(&buf, uuid_text(&best.report->id));
 				json_kv_number(&buf, "nearest_score", best.score);
+				json_kv_number(&buf, "nearest_evidence", best.detail.evidence);
 				append_shared(&buf, s, &best.detail);
 			}
 			appendStringInfo(&buf, ",\"candidates\":%d}", ncand);
@@ -1232,7 +1235,7 @@ decide(GroupingCall *gc, BSignal *s)
 	}
 	s->detail = buf.data;
 	join_report(gc, s, r, order);
-	df_sketch_add_document(gc->sketch, &s->fs);
+	df_sketch_add_document(gc->sketch, &s->fs, s->source);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1540,7 +1543,7 @@ prefetch(GroupingCall *gc, BSignal *sigs, int n)
 	{
 		int		   *order;
 
-		grouping_weigh_features(gc->sketch, &sigs[i].fs);
+		grouping_weigh_features(gc->sketch, &sigs[i].fs, sigs[i].source);
 		order = features_by_weight(&sigs[i].fs);
 		k += probe_features(&sigs[i].fs, order, PREFETCH_FEATURES, all + k);
 		pfree(order);

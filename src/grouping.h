@@ -7,9 +7,10 @@
  * A signal's text becomes a set of features (words, two-word phrases and
  * error signatures), each a 64-bit hash.  Features are weighed by how rare
  * they are within the team (inverse document frequency from a count-min
- * sketch) and by their kind.  A report keeps a profile: the features of its
- * signals with how many signals carried each.  A signal joins the report
- * whose profile explains the largest share of its feature weight.
+ * sketch, for the team and for the signal's source) and by their kind.  A
+ * report keeps a profile: the features of its signals with how many signals
+ * carried each.  A signal joins the report with which it shares the most
+ * rare evidence, when that evidence is strong enough.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +28,7 @@ typedef enum GFeatureKind
 	GF_FILE,					/* a source or data file name */
 	GF_EXCEPTION,				/* an exception or error class name */
 	GF_CODE,					/* an error code or HTTP error status */
+	GF_ROUTE,					/* an HTTP route, ids replaced by :id */
 	GF_NKINDS
 } GFeatureKind;
 
@@ -38,6 +40,7 @@ typedef struct GFeature
 	const char *text;			/* normalised text, for explanations */
 	uint32		df;				/* team document frequency before this text */
 	float		weight;			/* kind boost times idf */
+	int16		part[2];		/* a phrase's two words (indexes), else -1 */
 } GFeature;
 
 /* The features of one text, distinct by hash, in order of appearance. */
@@ -63,6 +66,7 @@ typedef enum GTokenKind
 	GT_FILE,
 	GT_EXCEPTION,
 	GT_CODE,
+	GT_ROUTE,
 	GT_BREAK					/* clause boundary: no phrase spans it */
 } GTokenKind;
 
@@ -106,9 +110,10 @@ typedef struct DfSketch
 extern DfSketch *df_sketch_create(void);
 extern void df_sketch_load_page(DfSketch *sk, int page, const char *data, int len);
 extern uint32 df_sketch_estimate(const DfSketch *sk, uint64 hash);
-extern void df_sketch_add_document(DfSketch *sk, const GFeatureSet *fs);
+extern uint64 df_sketch_source(const char *product, const char *type);
+extern void df_sketch_add_document(DfSketch *sk, const GFeatureSet *fs, uint64 source);
 extern float grouping_idf(const DfSketch *sk, uint32 df);
-extern void grouping_weigh_features(const DfSketch *sk, GFeatureSet *fs);
+extern void grouping_weigh_features(const DfSketch *sk, GFeatureSet *fs, uint64 source);
 extern float grouping_feature_weight(const DfSketch *sk, int kind, uint32 df);
 
 /* report_profile.c: the features of a report's signals */
@@ -141,13 +146,14 @@ extern void report_profile_add_signal(ReportProfile *p, const GFeatureSet *fs);
 typedef struct ScoreDetail
 {
 	float		score;
+	float		evidence;		/* shared evidence, after conflicts */
 	int			n_shared;
 	int			top[SCORE_TOP_SHARED];	/* indexes into the signal's features */
 	float		top_weight[SCORE_TOP_SHARED];
 } ScoreDetail;
 
 extern float report_profile_score(const ReportProfile *p, const GFeatureSet *fs,
-						   const DfSketch *sk, ScoreDetail *detail);
+								  ScoreDetail *detail);
 
 /* grouping_guc.c: settings */
 extern double grouping_similarity_threshold;

@@ -68,7 +68,7 @@ features_of(text *t, const DfSketch *sk, GFeatureSet *fs)
 {
 	memset(fs, 0, sizeof(*fs));
 	grouping_extract_features(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), fs);
-	grouping_weigh_features(sk, fs);
+	grouping_weigh_features(sk, fs, 0);
 }
 
 /* The features grouping extracts from a text, weighed as in the team. */
@@ -116,5 +116,5 @@ signals_signal_similarity(PG_FUNCTION_ARGS)
 	features_of(PG_GETARG_TEXT_PP(1), sk, &b);
 	report_profile_init(&p);
 	report_profile_add_signal(&p, &a);
-	PG_RETURN_FLOAT4(report_profile_score(&p, &b, sk, NULL));
+	PG_RETURN_FLOAT4(report_profile_score(&p, &b, NULL));
 }

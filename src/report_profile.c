@@ -10,16 +10,31 @@
  * the fewest signals go first (ties by hash, so deterministically): what
  * a report's signals have in common stays.
  *
- * Similarity of a signal s to a report R: every feature weighs w (kind
- * boost times team idf, see df_sketch.c); a feature of R weighs more the
- * more of R's signals carry it (rho = sqrt(count / n_signals)).  With
- *   shared = sum over features f of s found in R of w(f) * rho(f)
- *   own    = sum over features of s of w(f)
- *   theirs = sum over features of R of w(f) * rho(f)
- * the score is shared / min(own, theirs): the share of the lighter side's
- * evidence that the other side explains (a weighted overlap coefficient).
- * It is 1 when one side's features are all found in the other, and it does
- * not fall when a long stack trace meets a one-line report of it.
+ * Similarity of a signal s to a report R is the rare evidence they share,
+ * in absolute terms: every feature weighs w (kind boost times idf, see
+ * df_sketch.c), and a feature of R counts the more the more of R's signals
+ * carry it (rho = sqrt(count / n_signals)):
+ *   evidence = sum over features f of s found in R of w(f) * rho(f),
+ * where a word that is part of a shared phrase counts half (the phrase
+ * already says most of what its words say).  Duplicates written by
+ * different people typically share one or two rare terms, a phrase or a
+ * signature and little else, so the evidence is not divided by the length
+ * of either side: a short ticket and a long stack trace of one error still
+ * match on the error's name, and a long text does not need to repeat a
+ * long report to join it.  Common vocabulary weighs next to nothing by its
+ * document frequency.
+ *
+ * Error signatures that disagree multiply the evidence by
+ * SIGNATURE_CONFLICT_FACTOR each: both sides name exception classes but
+ * none in common; both name source files but share no file or code
+ * identifier; both name HTTP routes but none in common.  This is how error
+ * trackers fingerprint issues, and it keeps templated messages
+ * ("IntegrityError: duplicate key value violates unique constraint ...",
+ * "Slow request: GET ... took ...") of distinct issues apart.
+ *
+ * The score is evidence / (evidence + SCORE_HALF_EVIDENCE), in [0, 1): 0.5
+ * when the evidence equals SCORE_HALF_EVIDENCE, which is about two rare
+ * features shared with a report all of whose signals carry them.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,7 +45,9 @@
 #include "grouping.h"
 
 #define ENTRY_BYTES 11
-#define SIGNATURE_CONFLICT_FACTOR 0.4f
+#define SIGNATURE_CONFLICT_FACTOR 0.2
+#define PHRASE_WORD_SHARE 0.5
+#define SCORE_HALF_EVIDENCE 10.0
 
 /* An empty profile. */
 void
@@ -188,29 +205,30 @@ rho(const ProfileEntry *e, int32 n_signals)
 
 /*
  * Error signatures that disagree: both sides name exception classes but
- * none in common, or both name source files but share no file or code
- * identifier.  Error trackers fingerprint an issue by exception and code
- * location; two texts that differ there are distinct issues however much
- * template wording they share ("IntegrityError: duplicate key value ...").
- * Returns the factor the score is multiplied by.
+ * none in common; both name source files but share no file or code
+ * identifier; both name routes but none in common.  Returns the factor the
+ * evidence is multiplied by.
  */
-static float
+static double
 signature_conflict(const ReportProfile *p, const GFeatureSet *fs)
 {
 	bool		s_exc = false,
 				s_file = false,
+				s_route = false,
 				r_exc = false,
 				r_file = false,
+				r_route = false,
 				shared_exc = false,
-				shared_loc = false;
-	float		factor = 1.0f;
+				shared_loc = false,
+				shared_route = false;
+	double		factor = 1.0;
 
 	for (int i = 0; i < fs->n; i++)
 	{
 		int			kind = fs->f[i].kind;
 		bool		in_r;
 
-		if (kind != GF_EXCEPTION && kind != GF_FILE && kind != GF_IDENT)
+		if (kind != GF_EXCEPTION && kind != GF_FILE && kind != GF_IDENT && kind != GF_ROUTE)
 			continue;
 		in_r = report_profile_find(p, fs->f[i].hash) != NULL;
 		if (kind == GF_EXCEPTION)
@@ -218,37 +236,45 @@ signature_conflict(const ReportProfile *p, const GFeatureSet *fs)
 			s_exc = true;
 			shared_exc |= in_r;
 		}
+		else if (kind == GF_ROUTE)
+		{
+			s_route = true;
+			shared_route |= in_r;
+		}
 		else
 		{
 			s_file |= (kind == GF_FILE);
 			shared_loc |= in_r;
 		}
 	}
+	if (!s_exc && !s_file && !s_route)
+		return factor;
 	for (int j = 0; j < p->n; j++)
 	{
 		r_exc |= (p->e[j].kind == GF_EXCEPTION);
 		r_file |= (p->e[j].kind == GF_FILE);
+		r_route |= (p->e[j].kind == GF_ROUTE);
 	}
 	if (s_exc && r_exc && !shared_exc)
 		factor *= SIGNATURE_CONFLICT_FACTOR;
 	if (s_file && r_file && !shared_loc)
 		factor *= SIGNATURE_CONFLICT_FACTOR;
+	if (s_route && r_route && !shared_route)
+		factor *= SIGNATURE_CONFLICT_FACTOR;
 	return factor;
 }
 
 /*
- * Similarity of the weighed features fs to the profile, in [0, 1]; the
+ * Similarity of the weighed features fs to the profile, in [0, 1); the
  * strongest shared features go to detail when given.
  */
 float
-report_profile_score(const ReportProfile *p, const GFeatureSet *fs,
-			  const DfSketch *sk, ScoreDetail *detail)
+report_profile_score(const ReportProfile *p, const GFeatureSet *fs, ScoreDetail *detail)
 {
-	double		own = 0,
-				shared = 0,
-				theirs = 0,
-				denom;
-	float		score;
+	double	   *contrib = palloc(sizeof(double) * Max(fs->n, 1));
+	bool	   *half = palloc0(sizeof(bool) * Max(fs->n, 1));
+	double		evidence = 0;
+	float		score = 0;
 
 	if (detail)
 	{
@@ -261,50 +287,55 @@ report_profile_score(const ReportProfile *p, const GFeatureSet *fs,
 		const GFeature *f = &fs->f[i];
 		ProfileEntry *e = report_profile_find(p, f->hash);
 
-		own += f->weight;
-		if (e)
+		contrib[i] = e ? f->weight * rho(e, p->n_signals) : 0;
+	}
+	/* the words of a shared phrase count half */
+	for (int i = 0; i < fs->n; i++)
+		if (contrib[i] > 0 && fs->f[i].kind == GF_PHRASE)
+			for (int k = 0; k < 2; k++)
+				if (fs->f[i].part[k] >= 0)
+					half[fs->f[i].part[k]] = true;
+	for (int i = 0; i < fs->n; i++)
+	{
+		double		w = contrib[i];
+
+		if (w <= 0)
+			continue;
+		if (half[i])
+			w *= PHRASE_WORD_SHARE;
+		evidence += w;
+		if (detail)
 		{
-			double		w = f->weight * rho(e, p->n_signals);
+			int			filled = Min(detail->n_shared, SCORE_TOP_SHARED);
+			int			k = 0;
 
-			shared += w;
-			if (detail)
+			/* keep the SCORE_TOP_SHARED heaviest, heaviest first */
+			while (k < filled && detail->top_weight[k] >= w)
+				k++;
+			if (k < SCORE_TOP_SHARED)
 			{
-				int			filled = Min(detail->n_shared, SCORE_TOP_SHARED);
-				int			k = 0;
-
-				/* keep the SCORE_TOP_SHARED heaviest, heaviest first */
-				while (k < filled && detail->top_weight[k] >= w)
-					k++;
-				if (k < SCORE_TOP_SHARED)
+				for (int m = Min(filled, SCORE_TOP_SHARED - 1); m > k; m--)
 				{
-					for (int m = Min(filled, SCORE_TOP_SHARED - 1); m > k; m--)
-					{
-						detail->top[m] = detail->top[m - 1];
-						detail->top_weight[m] = detail->top_weight[m - 1];
-					}
-					detail->top[k] = i;
-					detail->top_weight[k] = (float) w;
+					detail->top[m] = detail->top[m - 1];
+					detail->top_weight[m] = detail->top_weight[m - 1];
 				}
-				detail->n_shared++;
+				detail->top[k] = i;
+				detail->top_weight[k] = (float) w;
 			}
+			detail->n_shared++;
 		}
 	}
-	if (shared <= 0)
-		score = 0;
-	else
+	if (evidence > 0)
 	{
-		for (int j = 0; j < p->n; j++)
-		{
-			const ProfileEntry *e = &p->e[j];
-
-			theirs += grouping_feature_weight(sk, e->kind, df_sketch_estimate(sk, e->hash)) *
-				rho(e, p->n_signals);
-		}
-		denom = Min(own, theirs);
-		score = denom > 0 ? (float) Min(1.0, shared / denom) : 0;
-		score *= signature_conflict(p, fs);
+		evidence *= signature_conflict(p, fs);
+		score = (float) (evidence / (evidence + SCORE_HALF_EVIDENCE));
 	}
 	if (detail)
+	{
 		detail->score = score;
+		detail->evidence = (float) evidence;
+	}
+	pfree(contrib);
+	pfree(half);
 	return score;
 }

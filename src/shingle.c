@@ -5,9 +5,9 @@
  *
  * From the token stream of text_normalize.c, every content word is a WORD
  * feature and every two adjacent content words of one clause a PHRASE
- * ("pdf export", "reverse charge").  Identifiers, file names, exception
- * names and error codes are features of their own kinds, which weigh more
- * (see df_sketch.c).  Each feature is a 64-bit hash of its kind and text;
+ * ("pdf export", "reverse charge"), which remembers its two words.
+ * Identifiers, file names, exception names, error codes and HTTP routes
+ * are features of their own kinds, which weigh more (see df_sketch.c).  Each feature is a 64-bit hash of its kind and text;
  * a text's features are distinct and kept in order of appearance, at most
  * GROUPING_MAX_FEATURES of them.
  *
@@ -20,7 +20,7 @@
 #include "grouping.h"
 
 static const char *const kind_names[GF_NKINDS] = {
-	"word", "phrase", "identifier", "file", "exception", "code"
+	"word", "phrase", "identifier", "file", "exception", "code", "route"
 };
 
 /* The name of a feature kind, as match evidence shows it. */
@@ -39,17 +39,18 @@ feature_hash(int kind, const char *text)
 							   UINT64CONST(0x5167A0000000) + kind);
 }
 
-static void
+/* Add a feature (once); its index, or -1 when the set is full. */
+static int
 add_feature(GFeatureSet *out, int kind, const char *text)
 {
 	uint64		h;
 
-	if (out->n >= GROUPING_MAX_FEATURES)
-		return;
 	h = feature_hash(kind, text);
 	for (int i = 0; i < out->n; i++)
 		if (out->f[i].hash == h)
-			return;
+			return i;
+	if (out->n >= GROUPING_MAX_FEATURES)
+		return -1;
 	if (out->n >= out->cap)
 	{
 		out->cap = out->cap ? out->cap * 2 : 32;
@@ -61,7 +62,9 @@ add_feature(GFeatureSet *out, int kind, const char *text)
 	out->f[out->n].text = text;
 	out->f[out->n].df = 0;
 	out->f[out->n].weight = 0;
-	out->n++;
+	out->f[out->n].part[0] = -1;
+	out->f[out->n].part[1] = -1;
+	return out->n++;
 }
 
 /* The features of text[0..len), appended to out (normally empty). */
@@ -70,6 +73,7 @@ grouping_extract_features(const char *text, int len, GFeatureSet *out)
 {
 	GTokenList	toks = {0};
 	const char *prev = NULL;
+	int			prev_i = -1;
 
 	grouping_tokenize(text, len, &toks);
 	for (int i = 0; i < toks.n; i++)
@@ -83,10 +87,23 @@ grouping_extract_features(const char *text, int len, GFeatureSet *out)
 				break;
 			case GT_WORD:
 			case GT_SUBWORD:
-				add_feature(out, GF_WORD, t->text);
-				if (prev && strcmp(prev, t->text) != 0)
-					add_feature(out, GF_PHRASE, psprintf("%s %s", prev, t->text));
-				prev = t->text;
+				{
+					int			w = add_feature(out, GF_WORD, t->text);
+
+					if (prev && strcmp(prev, t->text) != 0)
+					{
+						int			ph = add_feature(out, GF_PHRASE,
+													 psprintf("%s %s", prev, t->text));
+
+						if (ph >= 0 && out->f[ph].part[0] < 0)
+						{
+							out->f[ph].part[0] = prev_i;
+							out->f[ph].part[1] = w;
+						}
+					}
+					prev = t->text;
+					prev_i = w;
+				}
 				break;
 			case GT_COMPOUND:
 			case GT_PATHWORD:
@@ -103,6 +120,9 @@ grouping_extract_features(const char *text, int len, GFeatureSet *out)
 				break;
 			case GT_CODE:
 				add_feature(out, GF_CODE, t->text);
+				break;
+			case GT_ROUTE:
+				add_feature(out, GF_ROUTE, t->text);
 				break;
 		}
 	}

@@ -13,6 +13,9 @@
  *     (TypeError, NullPointerException, ...), and words for their parts;
  *   - CONSTANT_CASE names and short letter-digit codes (E11000, 42P01) give
  *     CODE tokens, and so do HTTP error statuses 400..599;
+ *   - HTTP routes (/api/v1/invoices) give a ROUTE token, id-like segments
+ *     replaced by ":id", and words for their parts;
+ *   - measurements (30s, 250ms, 8MB, 2x) are dropped like other numbers;
  *   - other numbers, hex strings, UUIDs and long letter-digit ids are
  *     dropped, so that duplicates differing only in ids and counts agree;
  *   - every other word is lower-cased, dropped if a stop word, and stemmed
@@ -30,6 +33,8 @@
 #include "postgres.h"
 
 #include <ctype.h>
+
+#include "lib/stringinfo.h"
 
 #include "grouping.h"
 
@@ -82,27 +87,36 @@ static const char *const compounds[] = {
 
 /*
  * A small thesaurus of everyday support-ticket vocabulary (after stemming):
- * words that different people use for one thing.  Generic on purpose: it
- * names no product, and a word maps only when its senses in bug reports
- * agree.
+ * spelling variants, acronyms and plain synonyms that different people use
+ * for one thing.  Generic on purpose: it names no product, and a word maps
+ * only when its senses in bug reports agree (so no "grey" = disabled, no
+ * "download" = export, no "white" = blank: true in one product, not in
+ * general).
  */
 static const struct
 {
 	const char *from;
 	const char *to;
 }			thesaurus[] = {
-	{"2fa", "mfa"}, {"answer", "reply"}, {"authenticator", "mfa"},
+	{"2fa", "mfa"}, {"answer", "reply"},
 	{"big", "larg"}, {"client", "customer"}, {"doubl", "duplicat"},
-	{"download", "export"}, {"empty", "blank"}, {"freez", "hang"},
-	{"gray", "disabl"}, {"grey", "disabl"}, {"hug", "larg"},
+	{"empty", "blank"}, {"freez", "hang"},
+	{"hug", "larg"},
 	{"imag", "pictur"}, {"inaccurat", "wrong"}, {"incorrect", "wrong"},
 	{"logoff", "logout"}, {"logon", "login"}, {"mail", "email"},
-	{"mismatch", "wrong"}, {"modal", "popup"}, {"paid", "pay"},
+	{"modal", "popup"}, {"paid", "pay"},
 	{"photo", "pictur"}, {"remov", "delet"}, {"respond", "reply"},
-	{"saml", "sso"}, {"signin", "login"}, {"signon", "sso"},
-	{"signout", "logout"}, {"timout", "timeout"}, {"totp", "mfa"},
-	{"twic", "duplicat"}, {"twofactor", "mfa"}, {"unrespons", "hang"},
-	{"unresponsiv", "hang"}, {"whit", "blank"}
+	{"signin", "login"}, {"signon", "sso"},
+	{"signout", "logout"}, {"timout", "timeout"},
+	{"twofactor", "mfa"}, {"unrespons", "hang"},
+	{"unresponsiv", "hang"}
+};
+
+/* Units after a number ("30s", "8.4MB", "60min"): a measurement, not a name. */
+static const char *const units[] = {
+	"b", "d", "day", "days", "gb", "gib", "h", "hr", "hrs", "k", "kb", "kib",
+	"m", "mb", "mib", "min", "mins", "ms", "ns", "px", "s", "sec", "secs", "tb",
+	"us", "w", "x"
 };
 
 /* File extensions that make "name.ext" a file name. */
@@ -378,6 +392,28 @@ has_exception_suffix(const char *lower, int len)
 	return false;
 }
 
+/* A number with a unit: 30s, 250ms, 84MB, 2x. */
+static bool
+is_measurement(const char *s, int len)
+{
+	char		unit[8];
+	int			i = 0,
+				n = 0;
+
+	while (i < len && isdigit((unsigned char) s[i]))
+		i++;
+	if (i == 0 || len - i < 1 || len - i >= (int) sizeof(unit))
+		return false;
+	for (; i < len; i++)
+	{
+		if (!isalpha((unsigned char) s[i]))
+			return false;
+		unit[n++] = pg_ascii_tolower((unsigned char) s[i]);
+	}
+	unit[n] = '\0';
+	return in_sorted_list(unit, units, lengthof(units));
+}
+
 /* Split a CamelCase or mixed-case name into words. */
 static void
 emit_camel_parts(GTokenList *out, const char *s, int len)
@@ -479,6 +515,14 @@ emit_atom(GTokenList *out, const char *s, int len, bool called)
 	/* letters and digits mixed */
 	if (digit > 0)
 	{
+		if (is_measurement(s, len))
+		{
+			/* "the logo 403s": an HTTP error status in the plural */
+			if (len == 4 && (s[0] == '4' || s[0] == '5') && isdigit((unsigned char) s[1]) &&
+				isdigit((unsigned char) s[2]) && (s[3] == 's' || s[3] == 'S'))
+				emit(out, GT_CODE, s, 3);
+			return;
+		}
 		if (looks_random(s, len))
 			return;
 		if (digit >= 2)
@@ -638,7 +682,8 @@ emit_dotted(GTokenList *out, const char *s, int len)
 		else if (c == '_' || (isupper(c) && i > 0 && s[i - 1] != '.'))
 			codeish = true;
 	}
-	if (parts < 2 || !codeish)
+	/* 8.4MB, 1.2.3: numbers, not names */
+	if (parts < 2 || !codeish || isdigit((unsigned char) s[0]))
 		return false;
 
 	{
@@ -663,12 +708,75 @@ is_clause_end(unsigned char c)
 		c == ',' || c == '\n' || c == '|' || c == '=';
 }
 
+/*
+ * An HTTP route (/api/v1/invoices, /webhooks/stripe): if the chunk is one,
+ * emit it as a ROUTE, its id-like segments replaced by ":id", then its words,
+ * and return true.
+ */
+static bool
+emit_route(GTokenList *out, const char *s, int len)
+{
+	StringInfoData buf;
+	int			named = 0,
+				i = 1;
+
+	while (len > 1 && strchr(".:,;", s[len - 1]))
+		len--;
+	for (int k = 0; k < len; k++)
+		if (s[k] == '?' || s[k] == '#')
+		{
+			len = k;
+			break;
+		}
+	if (len < 2 || len > 200 || s[0] != '/' || !isalnum((unsigned char) s[1]))
+		return false;
+
+	initStringInfo(&buf);
+	while (i < len)
+	{
+		int			start = i,
+					seglen;
+		bool		ok = true;
+
+		while (i < len && s[i] != '/')
+			i++;
+		seglen = i - start;
+		i++;					/* the slash */
+		if (seglen == 0)
+			continue;
+		for (int k = start; k < start + seglen; k++)
+			if (!isalnum((unsigned char) s[k]) && s[k] != '-' && s[k] != '_' && s[k] != '.')
+				ok = false;
+		if (!ok)
+			return false;
+		/* a file at the end is not a route: emit_file takes it */
+		if (i >= len && memchr(s + start, '.', seglen))
+			return false;
+		appendStringInfoChar(&buf, '/');
+		if (all_digits(s + start, seglen) || looks_random(s + start, seglen))
+			appendStringInfoString(&buf, ":id");
+		else
+		{
+			for (int k = start; k < start + seglen; k++)
+				appendStringInfoChar(&buf, pg_ascii_tolower((unsigned char) s[k]));
+			named++;
+		}
+	}
+	if (named == 0)
+		return false;
+	emit(out, GT_ROUTE, buf.data, buf.len);
+	emit_atoms(out, s, len, GT_PATHWORD);
+	return true;
+}
+
 /* A chunk: a run without separators, stripped of outer punctuation. */
 static void
 emit_chunk(GTokenList *out, const char *s, int len)
 {
 	const char *at;
 
+	if (len > 1 && s[0] == '/' && emit_route(out, s, len))
+		return;
 	while (len > 0 && strchr(".:-/\\#@$%&+~_", s[0]))
 		s++, len--;
 	while (len > 0 && strchr(".:-/\\#@$%&+~", s[len - 1]))
