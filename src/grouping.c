@@ -138,6 +138,7 @@ typedef struct BSignal
 	char	  **keys;
 	uint64	   *key_hashes;
 	GFeatureSet fs;
+	pg_uuid_t	stored_report;	/* grouping_rebuild(): the report it is in */
 	/* decision */
 	BReport    *report;
 	MatchMethod method;
@@ -156,6 +157,7 @@ typedef struct GroupingCall
 	TimestampTz window;			/* window length in microseconds */
 	pg_uuid_t	last_new_id;
 	bool		any_promoted;
+	bool		rebuild;		/* grouping_rebuild(): write the grouping tables only */
 	/* per chunk */
 	HTAB	   *reports_by_id;
 	List	   *reports;		/* BReport *, in order of first use */
@@ -186,6 +188,8 @@ typedef enum PlanId
 	P_WRITE_KEYS,
 	P_WRITE_PAGES,
 	P_WRITE_STATE,
+	P_REBUILD_SIGNALS,
+	P_REBUILD_CLEAR,
 	P_NPLANS
 } PlanId;
 
@@ -323,6 +327,27 @@ static const struct
 		"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int4[]), pg_catalog.unnest($3::pg_catalog.bytea[])) AS u(p, c) "
 		"    ON CONFLICT (team_id, page) DO UPDATE SET counts = excluded.counts",
 		3, {INT8OID, INT4ARRAYOID, BYTEAARRAYOID}
+	},
+	[P_REBUILD_SIGNALS] = {
+		"SELECT s.id, s.created_at, s.source_product, pg_catalog.left(s.description, 4096), "
+		"       s.weight, s.dedupe_keys, s.source_type, s.report_id "
+		"  FROM %1$s.signals s "
+		"  JOIN %1$s.reports r ON r.team_id OPERATOR(pg_catalog.=) s.team_id "
+		"                     AND r.id OPERATOR(pg_catalog.=) s.report_id "
+		" WHERE s.team_id OPERATOR(pg_catalog.=) $1 AND s.grouped_at IS NOT NULL "
+		"   AND s.id OPERATOR(pg_catalog.>) $3 "
+		"   AND r.status OPERATOR(pg_catalog.<>) 'deleted' "
+		" ORDER BY s.id "
+		" LIMIT $2",
+		3, {INT8OID, INT4OID, UUIDOID}
+	},
+	[P_REBUILD_CLEAR] = {
+		"WITH a AS (DELETE FROM %1$s.grouping_postings WHERE team_id OPERATOR(pg_catalog.=) $1), "
+		"     b AS (DELETE FROM %1$s.grouping_reports WHERE team_id OPERATOR(pg_catalog.=) $1), "
+		"     c AS (DELETE FROM %1$s.grouping_dedupe WHERE team_id OPERATOR(pg_catalog.=) $1), "
+		"     d AS (DELETE FROM %1$s.grouping_df WHERE team_id OPERATOR(pg_catalog.=) $1) "
+		"DELETE FROM %1$s.grouping_state WHERE team_id OPERATOR(pg_catalog.=) $1",
+		1, {INT8OID}
 	},
 	[P_WRITE_STATE] = {
 		"INSERT INTO %1$s.grouping_state AS g (team_id, n_docs, total_docs) "
@@ -784,15 +809,24 @@ load_sketch(GroupingCall *gc)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* Take the next chunk of queued signals, their features extracted. */
+/*
+ * Take the next chunk of signals, their features extracted: queued ones,
+ * or (after, for grouping_rebuild()) grouped ones with their report.
+ */
 static int
-fetch_signals(GroupingCall *gc, int limit, BSignal **out)
+fetch_signals(GroupingCall *gc, int limit, const pg_uuid_t *after, BSignal **out)
 {
-	Datum		values[2] = {gc->team_datum, Int32GetDatum(limit)};
+	Datum		values[3] = {gc->team_datum, Int32GetDatum(limit), 0};
 	BSignal    *sigs;
 	int			n;
 
-	run(P_FETCH_SIGNALS, values, SPI_OK_SELECT);
+	if (after)
+	{
+		values[2] = uuid_datum(after);
+		run(P_REBUILD_SIGNALS, values, SPI_OK_SELECT);
+	}
+	else
+		run(P_FETCH_SIGNALS, values, SPI_OK_SELECT);
 	n = (int) SPI_processed;
 	sigs = MemoryContextAllocZero(gc->chunk_cxt, sizeof(BSignal) * Max(n, 1));
 	for (int i = 0; i < n; i++)
@@ -810,6 +844,8 @@ fetch_signals(GroupingCall *gc, int limit, BSignal **out)
 		s->description = SPI_getvalue(tup, desc, 4);
 		s->weight = DatumGetFloat8(SPI_getbinval(tup, desc, 5, &isnull));
 		s->source = df_sketch_source(s->product, SPI_getvalue(tup, desc, 7));
+		if (after)
+			memcpy(&s->stored_report, DatumGetUUIDP(SPI_getbinval(tup, desc, 8, &isnull)), UUID_LEN);
 		keys = SPI_getbinval(tup, desc, 6, &isnull);
 		if (!isnull)
 		{
@@ -1278,6 +1314,10 @@ write_chunk(GroupingCall *gc, BSignal *sigs, int n)
 	ListCell   *lc;
 	int			k;
 
+	/* rebuilding: the reports and signals are as stored */
+	if (gc->rebuild)
+		goto grouping_tables;
+
 	/* new reports */
 	k = 0;
 	foreach(lc, gc->reports)
@@ -1371,6 +1411,7 @@ write_chunk(GroupingCall *gc, BSignal *sigs, int n)
 			elog(ERROR, "grouping updated " UINT64_FORMAT " signals of %d", SPI_processed, n);
 	}
 
+grouping_tables:
 	/* profiles */
 	k = 0;
 	foreach(lc, gc->reports)
@@ -1597,7 +1638,7 @@ signals_group_pending(PG_FUNCTION_ARGS)
 		MemoryContext old;
 
 		start_chunk(&gc);
-		n = fetch_signals(&gc, Min(GROUPING_CHUNK, max_signals - total), &sigs);
+		n = fetch_signals(&gc, Min(GROUPING_CHUNK, max_signals - total), NULL, &sigs);
 		if (n == 0)
 			break;
 		old = MemoryContextSwitchTo(gc.chunk_cxt);
@@ -1624,4 +1665,94 @@ signals_group_pending(PG_FUNCTION_ARGS)
 	}
 	MemoryContextDelete(gc.cxt);
 	PG_RETURN_INT32(total);
+}
+
+/*
+ * Rebuild the team's grouping tables (sketch, profiles, candidate index,
+ * dedupe index) from its stored signals: the grouped signals of reports
+ * that are not deleted are replayed in arrival order into the reports they
+ * are in, exactly as group_pending() would have recorded them.  Nothing
+ * else changes: reports, assignments, evidence and queued signals stay.
+ * For after a restore without the grouping tables, or after an engine
+ * version that extracts features differently.  Waits for a running
+ * group_pending() of the team, which waits for it in turn (returning 0).
+ * Returns how many signals were replayed.
+ */
+PG_FUNCTION_INFO_V1(signals_grouping_rebuild);
+Datum
+signals_grouping_rebuild(PG_FUNCTION_ARGS)
+{
+	int64		team_id = PG_GETARG_INT64(0);
+	GroupingCall gc;
+	LOCKTAG		tag;
+	pg_uuid_t	after;
+	int64		total = 0;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, GROUPING_LOCK_CLASS,
+						 (uint32) (team_id ^ (team_id >> 32)), 2);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+
+	memset(&gc, 0, sizeof(gc));
+	gc.team_id = team_id;
+	gc.team_datum = Int64GetDatum(team_id);
+	gc.rebuild = true;
+	gc.cxt = AllocSetContextCreate(CurrentMemoryContext, "signals grouping rebuild",
+								   ALLOCSET_DEFAULT_SIZES);
+	gc.chunk_cxt = AllocSetContextCreate(gc.cxt, "signals grouping rebuild chunk",
+										 ALLOCSET_DEFAULT_SIZES);
+	current_nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	memset(&after, 0, sizeof(after));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	{
+		Datum		values[1] = {gc.team_datum};
+
+		run(P_REBUILD_CLEAR, values, SPI_OK_DELETE);
+	}
+	{
+		MemoryContext old = MemoryContextSwitchTo(gc.cxt);
+
+		gc.sketch = df_sketch_create();
+		MemoryContextSwitchTo(old);
+	}
+	for (;;)
+	{
+		BSignal    *sigs;
+		int			n;
+		MemoryContext old;
+
+		CHECK_FOR_INTERRUPTS();
+		start_chunk(&gc);
+		n = fetch_signals(&gc, GROUPING_CHUNK, &after, &sigs);
+		if (n == 0)
+			break;
+		old = MemoryContextSwitchTo(gc.chunk_cxt);
+		for (int i = 0; i < n; i++)
+		{
+			BSignal    *s = &sigs[i];
+			bool		found;
+			BReport    *r;
+			int		   *order;
+
+			grouping_weigh_features(gc.sketch, &s->fs, s->source);
+			order = features_by_weight(&s->fs);
+			r = report_entry(&gc, &s->stored_report, &found);
+			load_reports(&gc, &r, 1);
+			s->method = MATCH_NEW;	/* not written */
+			join_report(&gc, s, r, order);
+			df_sketch_add_document(gc.sketch, &s->fs, s->source);
+		}
+		write_chunk(&gc, sigs, n);
+		memcpy(&after, &sigs[n - 1].id, sizeof(pg_uuid_t));
+		MemoryContextSwitchTo(old);
+		total += n;
+		if (n < GROUPING_CHUNK)
+			break;
+	}
+	if (total > 0)
+		write_sketch(&gc);		/* the pages counted; the others are gone */
+	SPI_finish();
+	MemoryContextDelete(gc.cxt);
+	PG_RETURN_INT64(total);
 }

@@ -4,9 +4,10 @@
 --   grouping_reports              each report's feature profile;
 --   grouping_postings             the candidate index: feature -> reports;
 --   grouping_dedupe               dedupe key -> reports that carried it.
--- They are derived from the signals but cannot be rebuilt by the extension
--- yet, so pg_dump keeps them (pg_extension_config_dump) with the signals and
--- reports they describe.  Postings and dedupe rows have no foreign key (one
+-- They are derived from the signals, and grouping_rebuild(team) rebuilds
+-- them from the stored signals (after an engine change in feature
+-- extraction, or a restore without them); pg_dump still keeps them
+-- (pg_extension_config_dump) so that a restore groups on at once.  Postings and dedupe rows have no foreign key (one
 -- check per row would halve grouping throughput): rows of reports that are
 -- gone are skipped when read and removed by grouping_prune().
 
@@ -102,6 +103,16 @@ LANGUAGE C STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.signal_similarity(text, text, bigint) IS
 'the score (0..1) grouping would give text b against a report holding only text a, with the team''s feature weights; compare with signals.similarity_threshold';
+
+-- Rebuild the team's grouping tables from its stored signals.
+CREATE FUNCTION @extschema@.grouping_rebuild(team_id bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'signals_grouping_rebuild'
+LANGUAGE C VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.grouping_rebuild(bigint) IS
+'rebuild the team''s grouping tables (document-frequency sketch, report profiles, candidate and dedupe indexes) by replaying its grouped signals of live reports in arrival order into the reports they are in; reports and assignments do not change; returns how many signals were replayed';
+REVOKE ALL ON FUNCTION @extschema@.grouping_rebuild(bigint) FROM PUBLIC;
 
 -- Remove grouping index rows that can no longer match.
 CREATE FUNCTION @extschema@.grouping_prune(team_id bigint)
