@@ -11,7 +11,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = hostile setup profile keys processing source_configs scratchpad scout_runs emit reports grouping badinput privileges cleanup
+REGRESS = hostile setup profile keys processing source_configs scratchpad scout_runs emit reports grouping grouping_quality badinput privileges cleanup
 ISOLATION = scratchpad_upsert source_config_create profile_concurrent_miss grouping_concurrent
 
 PG_CONFIG ?= pg_config
