@@ -74,6 +74,8 @@ def run_engine(sigs, order, team, threshold, batch):
           ["SET %s;" % x for x in EXTRA_SETS] + [
            "SELECT signals.create_team('quality %d', %d) WHERE NOT EXISTS "
            "(SELECT FROM signals.teams WHERE team_id = %d);" % (team, team, team),
+           # keep the background worker off this team: only the loop below groups it
+           "SELECT signals.processing_pause(%d, now() + interval '1 day');" % team,
            "INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, "
            "description, weight, dedupe_keys) VALUES\n" + ",\n".join(rows) + ";",
            "DO $$ BEGIN WHILE signals.group_pending(%d, %d) > 0 LOOP END LOOP; END $$;" % (team, batch),
@@ -84,6 +86,8 @@ def run_engine(sigs, order, team, threshold, batch):
         if line.count("|") != 2:
             continue
         sid, rid, m = line.split("|")
+        if not rid:
+            sys.exit("signal %s was left ungrouped" % sid)
         assign[int(sid)] = rid
         methods[int(sid)] = m
     return assign, methods
