@@ -93,7 +93,7 @@ AS 'MODULE_PATHNAME', 'signals_grouping_features'
 LANGUAGE C STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.grouping_features(text, bigint) IS
-'the words, phrases and error signatures grouping extracts from a text, with their document frequency and weight in the team (or in an empty team when team_id is null)';
+'the words, phrases and error signatures grouping extracts from a text, with their document frequency and weight in the team (or in an empty team when team_id is null); grouping also caps the weight by the frequency within the signal''s source, which this function does not know';
 
 -- How similar b is to a report made of a alone, as grouping scores it.
 CREATE FUNCTION @extschema@.signal_similarity(a text, b text, team_id bigint DEFAULT NULL)
@@ -102,7 +102,7 @@ AS 'MODULE_PATHNAME', 'signals_signal_similarity'
 LANGUAGE C STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.signal_similarity(text, text, bigint) IS
-'the score (0..1) grouping would give text b against a report holding only text a, with the team''s feature weights; compare with signals.similarity_threshold';
+'the score (0..1, evidence / (evidence + 10)) grouping would give text b against a report holding only text a, with the team''s feature weights; compare with signals.similarity_threshold';
 
 -- Rebuild the team's grouping tables from its stored signals.
 CREATE FUNCTION @extschema@.grouping_rebuild(team_id bigint)
