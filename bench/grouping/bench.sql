@@ -8,6 +8,9 @@
 -- novel issues, each a new report), so vocabularies and reports keep growing.
 \set ON_ERROR_STOP on
 SELECT signals.create_team('bench', :team) WHERE NOT EXISTS (SELECT FROM signals.teams WHERE team_id = :team);
+-- keep the background worker off the team: only the loops below group it
+-- (a worker holding the team makes group_pending return 0 and end a loop)
+SELECT signals.processing_pause(:team, now() + interval '1 day') IS NOT NULL AS paused;
 
 CREATE OR REPLACE FUNCTION pg_temp.pseudo_word(n integer) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT translate(to_hex(n + 4096), '0123456789abcdef', 'bcdfghjklmnpqrst')
