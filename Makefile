@@ -20,3 +20,20 @@ include $(PGXS)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@
+
+# The HTTP gateway (gateway/Makefile): built by "all", installed by "install"
+# into the bindir of $(PG_CONFIG), removed by "clean".
+all: gateway
+install: install-gateway
+clean: clean-gateway
+
+gateway:
+	$(MAKE) -C gateway PG_CONFIG=$(PG_CONFIG)
+
+install-gateway: gateway
+	$(MAKE) -C gateway install PG_CONFIG=$(PG_CONFIG)
+
+clean-gateway:
+	$(MAKE) -C gateway clean
+
+.PHONY: gateway install-gateway clean-gateway
