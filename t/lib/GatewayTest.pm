@@ -30,6 +30,9 @@ my $pgbin = $ENV{SIGNALS_TEST_PGBIN} or die "SIGNALS_TEST_PGBIN is not set: run 
 my $tmproot = $ENV{SIGNALS_TEST_TMP} // '/tmp';
 my $valgrind = $ENV{GATEWAY_VALGRIND} // '';
 
+# A reader that goes away (| head) must not kill us before the gateways stop.
+$SIG{PIPE} = 'IGNORE';
+
 # Run SQL with psql in the given database; returns its unaligned output.
 sub psql
 {
@@ -52,7 +55,7 @@ sub psql
 sub create_database
 {
 	my ($db) = @_;
-	psql('postgres', "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db;");
+	psql('postgres', "DROP DATABASE IF EXISTS $db WITH (FORCE); CREATE DATABASE $db;");
 	my $out = psql($db, <<'SQL');
 SET client_min_messages = warning;
 CREATE EXTENSION signals CASCADE;
