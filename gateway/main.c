@@ -8,8 +8,9 @@
  * until it is back), start the server threads, write the pid file.
  *
  * Shutdown, on SIGTERM or SIGINT: stop accepting connections, let the
- * requests in flight finish (up to --shutdown-timeout), then close every
- * connection and exit 0.  Responses sent while shutting down carry
+ * requests in flight finish (up to --shutdown-timeout, after which running
+ * statements are cancelled and their requests answered 503), then close
+ * every connection and exit 0.  Responses sent while shutting down carry
  * "Connection: close", and /readyz answers 503.
  *
  * The signals are blocked in every thread and taken synchronously by the
@@ -31,6 +32,9 @@
 #include "pool.h"
 #include "server.h"
 
+/* After cancelling statements at shutdown, how long their requests get to answer. */
+#define CANCEL_GRACE_MS 3000
+
 static bool
 write_pid_file(const char *path)
 {
@@ -42,22 +46,39 @@ write_pid_file(const char *path)
 	return fclose(f) == 0;
 }
 
-/* Wait for the requests in flight to finish, at most timeout seconds. */
-static void
-drain(int timeout)
+/* Wait up to ms milliseconds for the requests in flight to finish; returns how many are left. */
+static int
+wait_in_flight(long ms)
 {
 	struct timespec pause = {0, 10 * 1000 * 1000};
 	long		waited_ms = 0;
 	int			left;
 
-	while ((left = server_in_flight()) > 0 && waited_ms < timeout * 1000L)
+	while ((left = server_in_flight()) > 0 && waited_ms < ms)
 	{
 		nanosleep(&pause, NULL);
 		waited_ms += 10;
 	}
+	return left;
+}
+
+/*
+ * Let the requests in flight finish, at most timeout seconds.  Then cancel
+ * the statements still running, and give their requests a moment to send
+ * the resulting 503 before the connections are closed.
+ */
+static void
+drain(int timeout)
+{
+	int			left = wait_in_flight(timeout * 1000L);
+
 	if (left > 0)
+	{
 		log_message(LOG_LEVEL_WARNING, "closing %d requests still in flight after %d s",
 					left, timeout);
+		if (pool_cancel_all() > 0)
+			wait_in_flight(CANCEL_GRACE_MS);
+	}
 }
 
 int

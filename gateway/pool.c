@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,9 @@ struct Slot
 {
 	int			index;
 	PGconn	   *conn;			/* NULL while disconnected */
+	pthread_mutex_t cancel_lock;	/* guards cancel and busy */
+	PGcancel   *cancel;			/* for pool_cancel_all(), from another thread */
+	bool		busy;			/* a statement is running */
 	unsigned	prepared;		/* bit per Statement prepared on conn */
 	int			failures;		/* consecutive failed connection attempts */
 	int64_t		next_attempt;	/* monotonic us: no reconnect before this */
@@ -132,6 +136,11 @@ slot_drop(Slot *slot, const char *why)
 	if (why != NULL)
 		log_message(LOG_LEVEL_WARNING, "connection %d: %s: %s", slot->index, why,
 					short_error(slot->conn, msg, sizeof(msg)));
+	pthread_mutex_lock(&slot->cancel_lock);
+	if (slot->cancel != NULL)
+		PQfreeCancel(slot->cancel);
+	slot->cancel = NULL;
+	pthread_mutex_unlock(&slot->cancel_lock);
 	PQfinish(slot->conn);
 	slot->conn = NULL;
 	slot->prepared = 0;
@@ -179,6 +188,9 @@ slot_connect(Slot *slot)
 		{
 			PQclear(res);
 			PQsetNoticeProcessor(conn, log_notice, NULL);
+			pthread_mutex_lock(&slot->cancel_lock);
+			slot->cancel = PQgetCancel(conn);
+			pthread_mutex_unlock(&slot->cancel_lock);
 			slot->conn = conn;
 			slot->prepared = 0;
 			slot->failures = 0;
@@ -330,8 +342,16 @@ static PGresult *
 finish_command(Slot *slot, int64_t deadline, CallResult *result)
 {
 	PGresult   *res = NULL;
-	WaitOutcome outcome = collect(slot->conn, deadline, &res);
+	WaitOutcome outcome;
 	const char *sqlstate;
+
+	pthread_mutex_lock(&slot->cancel_lock);
+	slot->busy = true;
+	pthread_mutex_unlock(&slot->cancel_lock);
+	outcome = collect(slot->conn, deadline, &res);
+	pthread_mutex_lock(&slot->cancel_lock);
+	slot->busy = false;
+	pthread_mutex_unlock(&slot->cancel_lock);
 
 	if (outcome == WAIT_TIMEOUT)
 	{
@@ -463,10 +483,34 @@ pool_init(const GatewayConfig *config)
 	for (int i = 0; i < nslots; i++)
 	{
 		slots[i].index = i;
+		pthread_mutex_init(&slots[i].cancel_lock, NULL);
 		if (slot_connect(&slots[i]))
 			connected++;
 	}
 	log_message(LOG_LEVEL_INFO, "%d of %d database connections open", connected, nslots);
+}
+
+/*
+ * Cancel the statements running now (from any thread): at the end of a
+ * graceful shutdown, so that server threads waiting on the database return.
+ * Returns how many were cancelled.
+ */
+int
+pool_cancel_all(void)
+{
+	int			cancelled = 0;
+
+	for (int i = 0; i < nslots; i++)
+	{
+		char		errbuf[256];
+
+		pthread_mutex_lock(&slots[i].cancel_lock);
+		if (slots[i].busy && slots[i].cancel != NULL &&
+			PQcancel(slots[i].cancel, errbuf, sizeof(errbuf)))
+			cancelled++;
+		pthread_mutex_unlock(&slots[i].cancel_lock);
+	}
+	return cancelled;
 }
 
 /* Close every connection; the server threads must have stopped. */
@@ -474,7 +518,10 @@ void
 pool_close(void)
 {
 	for (int i = 0; i < nslots; i++)
+	{
 		slot_drop(&slots[i], NULL);
+		pthread_mutex_destroy(&slots[i].cancel_lock);
+	}
 	free(slots);
 	slots = NULL;
 	nslots = 0;

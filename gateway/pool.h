@@ -43,6 +43,7 @@ typedef struct Slot Slot;
 
 extern void pool_init(const GatewayConfig *config);
 extern void pool_close(void);
+extern int	pool_cancel_all(void);
 extern Slot *pool_thread_slot(void);
 extern void pool_call(Slot *slot, Statement stmt, int nparams,
 					  const char *const *values, const int *lengths,

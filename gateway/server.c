@@ -253,6 +253,8 @@ send_call_failure(struct MHD_Connection *connection, Request *req, CallResult *r
 			return send_error(connection, req, 504, "timeout",
 							  "The request took longer than the statement timeout.");
 		case CALL_FAILED:
+			if (strcmp(result->sqlstate, "57014") == 0 && atomic_load(&shutting_down))
+				return send_unavailable(connection, req, 1, "The gateway is shutting down.");
 			if (strcmp(result->sqlstate, "57014") == 0)
 				return send_error(connection, req, 504, "timeout",
 								  "The request took longer than the statement timeout.");

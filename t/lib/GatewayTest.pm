@@ -142,6 +142,7 @@ sub pg_ctl
 	my ($action) = @_;
 	my $data = $ENV{SIGNALS_TEST_PGDATA} or die "SIGNALS_TEST_PGDATA is not set\n";
 	my @args = $action eq 'stop' ? ('-m', 'fast', 'stop') : ('-l', "$tmproot/server.log", 'start');
+	unshift @args, '-s';
 	return as_postgres("$pgbin/pg_ctl", '-D', $data, '-w', @args) == 0;
 }
 
