@@ -35,3 +35,32 @@ build_and_install() {
 pg_bindir() {
     "$PG_CONFIG" --bindir
 }
+
+# Start a throwaway cluster as the postgres OS user, with the library
+# preloaded and any extra postgresql.conf lines given as the first argument.
+# Exports PGHOST, PGPORT and PGUSER, sets CLUSTER_DIR, and removes the
+# cluster when the calling script exits.
+start_throwaway_cluster() {
+    bindir=$(pg_bindir)
+    CLUSTER_DIR=$(mktemp -d /tmp/signals-cluster.XXXXXX)
+    chmod 755 "$CLUSTER_DIR"
+    as_root chown postgres "$CLUSTER_DIR"
+    port=$((20000 + $$ % 20000))
+    trap stop_throwaway_cluster EXIT INT TERM
+    as_postgres "$bindir/initdb" -D "$CLUSTER_DIR/data" -U postgres -E UTF8 --locale=C.UTF-8 -A trust >/dev/null
+    cat <<CONF | as_postgres tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null
+listen_addresses = ''
+unix_socket_directories = '$CLUSTER_DIR'
+port = $port
+shared_preload_libraries = 'signals'
+fsync = off
+${1:-}
+CONF
+    as_postgres "$bindir/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null
+    export PGHOST="$CLUSTER_DIR" PGPORT="$port" PGUSER=postgres
+}
+
+stop_throwaway_cluster() {
+    as_postgres "$(pg_bindir)/pg_ctl" -D "$CLUSTER_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    as_root rm -rf "$CLUSTER_DIR"
+}

@@ -617,6 +617,7 @@ run_route(RequestContext *ctx, int route_index, HttpResponse *resp,
 	{
 		ctx->body = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 													   CStringGetDatum(ctx->req->body)));
+		*phase = PHASE_ARGUMENT;
 		if (!JB_ROOT_IS_OBJECT(ctx->body) || JB_ROOT_IS_SCALAR(ctx->body))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -8,13 +8,19 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/guc.h"
+
+#include "signals.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Called when the library is loaded. */
+/* Called when the library is loaded: settings, and the workers when preloaded. */
 void
 _PG_init(void)
 {
+	worker_init();
+	signals_define_profile_gucs();
+	MarkGUCPrefixReserved("signals");
 }

@@ -17,4 +17,10 @@ extern void json_append_string_or_null(StringInfo buf, const char *str);
 extern void json_append_iso_time(StringInfo buf, TimestampTz ts);
 extern char *iso_time_cstring(TimestampTz ts);
 
+/* worker.c: settings, shared memory and the background workers */
+extern void worker_init(void);
+
+/* profile.c: the project profile's settings */
+extern void signals_define_profile_gucs(void);
+
 #endif							/* SIGNALS_H */

@@ -104,7 +104,7 @@ BEGIN
             IF NOT EXISTS (SELECT FROM @extschema@.team_members m
                             WHERE m.team_id OPERATOR(pg_catalog.=) t
                               AND m.user_id OPERATOR(pg_catalog.=) create_personal_key.user_id) THEN
-                RAISE EXCEPTION 'user % is not a member of team %', user_id, t
+                RAISE EXCEPTION 'the key''s user is not a member of team %', t
                     USING ERRCODE = 'invalid_parameter_value', COLUMN = 'teams';
             END IF;
         END LOOP;

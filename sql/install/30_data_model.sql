@@ -125,10 +125,27 @@ CREATE TABLE @extschema@.reports (
     suggested_reviewers        uuid[] NOT NULL DEFAULT '{}',
     implementation_pr_url      text,
     source_products            text[] NOT NULL DEFAULT '{}',
+    -- Sort keys of the inbox (SPEC.md "ordering"): the pipeline rank of the
+    -- status, and P0..P4 with unjudged last.
+    status_rank                smallint NOT NULL GENERATED ALWAYS AS (
+        CASE status
+            WHEN 'ready' THEN CASE WHEN actionability IS NOT DISTINCT FROM 'not_actionable' THEN 1 ELSE 0 END
+            WHEN 'pending_input' THEN 2
+            WHEN 'in_progress' THEN 3
+            WHEN 'candidate' THEN 4
+            WHEN 'potential' THEN 5
+            WHEN 'failed' THEN 6
+            WHEN 'resolved' THEN 7
+            WHEN 'suppressed' THEN 8
+            ELSE 9
+        END) STORED,
+    priority_rank              smallint NOT NULL GENERATED ALWAYS AS (
+        CASE priority WHEN 'P0' THEN 0 WHEN 'P1' THEN 1 WHEN 'P2' THEN 2
+                      WHEN 'P3' THEN 3 WHEN 'P4' THEN 4 ELSE 5 END) STORED,
     PRIMARY KEY (team_id, id)
 );
-CREATE INDEX reports_status_idx
-    ON @extschema@.reports (team_id, status, updated_at DESC, id);
+CREATE INDEX reports_inbox_idx
+    ON @extschema@.reports (team_id, status_rank, updated_at DESC, id);
 CREATE INDEX reports_title_trgm_idx
     ON @extschema@.reports USING gin (team_id, title gin_trgm_ops);
 CREATE INDEX reports_summary_trgm_idx

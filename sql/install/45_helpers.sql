@@ -1,10 +1,11 @@
 -- Small helpers shared by the domain functions.
 
 -- A LIKE pattern matching the text anywhere, with %, _ and \ taken literally.
+-- This and is_blank have no SET clause so that they inline; their bodies are
+-- fully qualified.
 CREATE FUNCTION @extschema@.contains_pattern(needle text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT '%' OPERATOR(pg_catalog.||)
            pg_catalog.regexp_replace(needle, '([\\%_])', '\\\1', 'g')
@@ -17,7 +18,6 @@ COMMENT ON FUNCTION @extschema@.contains_pattern(text) IS
 CREATE FUNCTION @extschema@.is_blank(value text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.btrim(value, E' \t\n\r\x0B\f') OPERATOR(pg_catalog.=) ''
 $$;

@@ -1,20 +1,5 @@
 -- processing/: the team's pause of the grouping pipeline.
 
--- The processing state as the API shows it.
-CREATE FUNCTION @extschema@.processing_state_json(team_id bigint)
-RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT pg_catalog.row_to_json(r)
-      FROM (SELECT @extschema@.iso_time(p.paused_until) AS paused_until
-              FROM (SELECT) one
-              LEFT JOIN @extschema@.processing_state p
-                     ON p.team_id OPERATOR(pg_catalog.=) $1) r
-$$;
-COMMENT ON FUNCTION @extschema@.processing_state_json(bigint) IS
-'{"paused_until": timestamp or null} for the team';
-
 -- GET processing/: the processing state as a one-item page.
 CREATE FUNCTION @extschema@.processing_list(
     team_id bigint,
@@ -22,13 +7,21 @@ CREATE FUNCTION @extschema@.processing_list(
     page_offset integer DEFAULT 0,
     OUT total bigint,
     OUT results json)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT 1::bigint,
-           CASE WHEN $3 OPERATOR(pg_catalog.<) 1 AND $2 OPERATOR(pg_catalog.>) 0
-                THEN pg_catalog.json_build_array(@extschema@.processing_state_json($1))
-                ELSE '[]'::json END
+BEGIN
+    total := 1;
+    IF page_offset OPERATOR(pg_catalog.>) 0 OR page_limit OPERATOR(pg_catalog.<) 1 THEN
+        results := '[]';
+        RETURN;
+    END IF;
+    SELECT pg_catalog.json_build_array(pg_catalog.row_to_json(r)) INTO results
+      FROM (SELECT @extschema@.iso_time(p.paused_until) AS paused_until
+              FROM (SELECT) one
+              LEFT JOIN @extschema@.processing_state p
+                     ON p.team_id OPERATOR(pg_catalog.=) processing_list.team_id) r;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.processing_list(bigint, integer, integer) IS
 'the team''s processing state, paginated like every list (always one result)';
@@ -52,7 +45,7 @@ BEGIN
     VALUES (processing_pause.team_id, processing_pause.paused_until)
     ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
        SET paused_until = excluded.paused_until, updated_at = pg_catalog.now();
-    PERFORM pg_catalog.pg_notify('signals_processing', team_id::text);
+    PERFORM @extschema@.wake_worker();
     RETURN pg_catalog.row_to_json(r)
       FROM (SELECT 'paused' AS status,
                    @extschema@.iso_time(processing_pause.paused_until) AS paused_until) r;
@@ -78,7 +71,7 @@ BEGIN
     VALUES (processing_unpause.team_id, NULL)
     ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
        SET paused_until = NULL, updated_at = pg_catalog.now();
-    PERFORM pg_catalog.pg_notify('signals_processing', team_id::text);
+    PERFORM @extschema@.wake_worker();
     RETURN pg_catalog.row_to_json(r)
       FROM (SELECT 'unpaused' AS status,
                    NULL::text AS paused_until,

@@ -28,7 +28,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT FROM @extschema@.source_products p
                     WHERE p.source_product OPERATOR(pg_catalog.=) check_source.source_product) THEN
-        RAISE EXCEPTION '"%" is not a valid source_product', source_product
+        RAISE EXCEPTION '"%" is not a valid source_product', pg_catalog.left(source_product, 100)
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'source_product',
                   HINT = 'Known products are the rows of signals.source_products.';
     END IF;
@@ -38,7 +38,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT FROM @extschema@.source_types t
                     WHERE t.source_type OPERATOR(pg_catalog.=) check_source.source_type) THEN
-        RAISE EXCEPTION '"%" is not a valid source_type', source_type
+        RAISE EXCEPTION '"%" is not a valid source_type', pg_catalog.left(source_type, 100)
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'source_type',
                   HINT = 'Known types are the rows of signals.source_types.';
     END IF;
@@ -70,20 +70,22 @@ CREATE FUNCTION @extschema@.source_configs_list(
     page_offset integer DEFAULT 0,
     OUT total bigint,
     OUT results json)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT (SELECT pg_catalog.count(*)
+BEGIN
+    SELECT pg_catalog.count(*) INTO total
+      FROM @extschema@.source_configs c
+     WHERE c.team_id OPERATOR(pg_catalog.=) source_configs_list.team_id;
+    SELECT coalesce(pg_catalog.json_agg(@extschema@.source_config_json(c)
+                                        ORDER BY c.updated_at DESC, c.id DESC), '[]')
+      INTO results
+      FROM (SELECT *
               FROM @extschema@.source_configs c
-             WHERE c.team_id OPERATOR(pg_catalog.=) $1),
-           coalesce((SELECT pg_catalog.json_agg(@extschema@.source_config_json(c)
-                                                ORDER BY c.updated_at DESC, c.id DESC)
-                       FROM (SELECT *
-                               FROM @extschema@.source_configs c
-                              WHERE c.team_id OPERATOR(pg_catalog.=) $1
-                              ORDER BY c.updated_at DESC, c.id DESC
-                              LIMIT $2 OFFSET $3) c),
-                    '[]')
+             WHERE c.team_id OPERATOR(pg_catalog.=) source_configs_list.team_id
+             ORDER BY c.updated_at DESC, c.id DESC
+             LIMIT coalesce(page_limit, 100) OFFSET coalesce(page_offset, 0)) c;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.source_configs_list(bigint, integer, integer) IS
 'a page of the team''s source configs, most recently updated first';
@@ -102,7 +104,7 @@ BEGIN
      WHERE c.team_id OPERATOR(pg_catalog.=) source_config_get.team_id
        AND c.id OPERATOR(pg_catalog.=) source_config_get.id;
     IF result IS NULL THEN
-        RAISE EXCEPTION 'source config % not found', id USING ERRCODE = 'no_data_found';
+        RAISE EXCEPTION 'source config not found' USING ERRCODE = 'no_data_found';
     END IF;
     RETURN result;
 END
@@ -165,7 +167,7 @@ BEGIN
        AND c.id OPERATOR(pg_catalog.=) source_config_update.id
        FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'source config % not found', id USING ERRCODE = 'no_data_found';
+        RAISE EXCEPTION 'source config not found' USING ERRCODE = 'no_data_found';
     END IF;
     IF source_product IS NOT NULL AND source_product OPERATOR(pg_catalog.<>) current.source_product THEN
         RAISE EXCEPTION 'source_product cannot be changed after creation'
@@ -204,7 +206,7 @@ BEGIN
      WHERE c.team_id OPERATOR(pg_catalog.=) source_config_delete.team_id
        AND c.id OPERATOR(pg_catalog.=) source_config_delete.id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'source config % not found', id USING ERRCODE = 'no_data_found';
+        RAISE EXCEPTION 'source config not found' USING ERRCODE = 'no_data_found';
     END IF;
 END
 $$;

@@ -20,20 +20,35 @@ CREATE FUNCTION @extschema@.scratchpad_list(
     text_filter text DEFAULT NULL,
     max_entries integer DEFAULT 20)
 RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(pg_catalog.json_agg(@extschema@.scratchpad_json(e)
-                                        ORDER BY e.updated_at DESC, e.key DESC),
-                    '[]')
-      FROM (SELECT *
-              FROM @extschema@.scratchpad e
-             WHERE e.team_id OPERATOR(pg_catalog.=) $1
-               AND (coalesce($2, '') OPERATOR(pg_catalog.=) ''
-                    OR e.key OPERATOR(pg_catalog.~~*) @extschema@.contains_pattern($2)
-                    OR e.content OPERATOR(pg_catalog.~~*) @extschema@.contains_pattern($2))
-             ORDER BY e.updated_at DESC, e.key DESC
-             LIMIT pg_catalog.int4larger(1, pg_catalog.int4smaller(coalesce($3, 20), 100))) e
+DECLARE
+    result json;
+BEGIN
+    IF coalesce(text_filter, '') OPERATOR(pg_catalog.=) '' THEN
+        SELECT coalesce(pg_catalog.json_agg(@extschema@.scratchpad_json(e)
+                                            ORDER BY e.updated_at DESC, e.key DESC), '[]')
+          INTO result
+          FROM (SELECT *
+                  FROM @extschema@.scratchpad e
+                 WHERE e.team_id OPERATOR(pg_catalog.=) scratchpad_list.team_id
+                 ORDER BY e.updated_at DESC, e.key DESC
+                 LIMIT pg_catalog.int4larger(1, pg_catalog.int4smaller(coalesce(max_entries, 20), 100))) e;
+    ELSE
+        SELECT coalesce(pg_catalog.json_agg(@extschema@.scratchpad_json(e)
+                                            ORDER BY e.updated_at DESC, e.key DESC), '[]')
+          INTO result
+          FROM (SELECT *
+                  FROM @extschema@.scratchpad e
+                 WHERE e.team_id OPERATOR(pg_catalog.=) scratchpad_list.team_id
+                   AND (e.key OPERATOR(pg_catalog.~~*) @extschema@.contains_pattern(text_filter)
+                        OR e.content OPERATOR(pg_catalog.~~*) @extschema@.contains_pattern(text_filter))
+                 ORDER BY e.updated_at DESC, e.key DESC
+                 LIMIT pg_catalog.int4larger(1, pg_catalog.int4smaller(coalesce(max_entries, 20), 100))) e;
+    END IF;
+    RETURN result;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.scratchpad_list(bigint, text, integer) IS
 'the team''s scratchpad entries, newest first; text_filter matches key or content case-insensitively; max_entries is clamped to 1..100';
