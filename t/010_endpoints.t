@@ -18,9 +18,14 @@ use Test::More;
 my $tokens = create_database('t_endpoints');
 my $gw = GatewayTest->new(dbname => 't_endpoints', args => ['--threads=2']);
 
+my $report_row = '{"id":"<uuid>","title":"Checkout TypeError","summary":"cart.js throws on empty carts","status":"%s","total_weight":1.5,"signal_count":2,"signals_at_run":2,"created_at":"<ts>","updated_at":"<ts>","artefact_count":0,"priority":null,"actionability":null,"already_addressed":null,"is_suggested_reviewer":false,"source_products":["error_tracking"],"implementation_pr_url":null}';
+my $run_row = '{"run_id":"<uuid>","skill_name":"error-watcher","skill_version":3,"status":"in_progress","started_at":"<ts>","completed_at":null,"task_id":"task-1","task_run_id":"taskrun-1","task_url":"/project/1/tasks/task-1?runId=taskrun-1","summary":"","created_at":"<ts>","emitted_count":%d,"emitted_finding_ids":[%s],"error":null}';
+my $profile = '{"profile_id":"<uuid>","computed_at":"<ts>","expires_at":"<ts>","source_version":"signals-profile-v1","payload":{"inventory":{"project_context":{"product_description":null,"app_urls":[]},"products_in_use":[],"product_intents":[],"integrations":[],"external_data_sources":[],"signal_source_configs":{"enabled":[],"disabled":[]},"emit_eligibility":{"ai_processing_approved":true,"source_enabled":true,"can_emit":true,"remediation":null},"existing_inbox_reports":{"total":0,"by_status":[]},"recent_activity":{"window_days":14,"by_scope":[]},"recent_dashboards":[],"recent_surveys":{"total_count":0,"active_count":0,"recent":[]},"recent_feature_flags":{"total_count":0,"active_count":0,"recent":[]},"recent_experiments":{"total_count":0,"running_count":0,"recent":[]},"recent_alerts":{"total_count":0,"enabled_count":0,"recent":[]},"recent_hog_functions":{"total_count":0,"enabled_count":0,"recent":[]},"recent_hog_flows":{"total_count":0,"active_count":0,"recent":[]},"recent_notebooks":{"total_count":0,"recent":[]},"recent_cohorts":{"total_count":0,"recent":[]},"recent_actions":{"total_count":0,"recent":[]},"top_events":[]},"warnings":[]}}';
+
 # [method, path, key, body, status, masked body, {options}]; options: save =>
 # name (keep the response's id), project => (default 1), headers => {...}.
 # "{port}" in an expected body stands for the gateway's port.
+# ['SQL', sql, name] runs SQL in the database (saving its output as name).
 my @cases = (
 	# processing/
 	['GET', 'processing/', 'alice_read', undef, 200,
@@ -58,7 +63,7 @@ my @cases = (
 	['DELETE', 'source_configs/{cfg}/', 'alice_write', undef, 204, undef],
 	['DELETE', 'source_configs/{cfg2}/', 'alice_write', undef, 204, undef],
 	['GET', 'source_configs/{cfg}/', 'alice_read', undef, 404,
-		'{"type":"invalid_request","code":"not_found","detail":"source config <uuid> not found","attr":null}'],
+		'{"type":"invalid_request","code":"not_found","detail":"source config not found","attr":null}'],
 	['GET', 'source_configs/{cfg2}/', 'bob_all', undef, 403,
 		'{"type":"authentication_error","code":"permission_denied","detail":"You don\'t have access to the project.","attr":null}'],
 
@@ -72,6 +77,50 @@ my @cases = (
 	['POST', 'scout/scratchpad/forget/', 'scout1', '{"key": "onboarding"}', 200, '{"deleted":true}'],
 	['POST', 'scout/scratchpad/forget/', 'scout1', '{"key": "onboarding"}', 200, '{"deleted":false}'],
 	['GET', 'scout/scratchpad/', 'scout1', undef, 200, '[]'],
+
+	# scout/runs/ (runs are created through SQL by the scout harness)
+	['SQL', "SELECT signals.set_scout_config(1, 'error-watcher') \\g /dev/null\n"
+		  . "SELECT signals.create_scout_run(1, 'error-watcher', 3, 'task-1', 'taskrun-1', 'in_progress')", 'run'],
+	['GET', 'scout/runs/', 'scout1', undef, 200, '[' . sprintf($run_row, 0, '') . ']'],
+	['GET', 'scout/runs/?text=nothing&limit=5', 'alice_read', undef, 200, '[]'],
+	['GET', 'scout/runs/{run}/', 'alice_read', undef, 200, sprintf($run_row, 0, '')],
+	['POST', 'scout/runs/{run}/emit-signal/', 'scout1',
+		'{"description": "Checkout fails with TypeError in cart.js", "weight": 0.8, "confidence": 0.9, '
+		  . '"evidence": [{"source_product": "error_tracking", "summary": "spike"}], "severity": "P1", '
+		  . '"dedupe_keys": ["cart-typeerror"], "time_range": {"date_from": "2030-01-01", "date_to": "2030-01-02"}, '
+		  . '"finding_id": "f-1"}', 200,
+		'{"finding_id":"f-1","emitted":true,"skipped_reason":null}'],
+	['GET', 'scout/runs/{run}/', 'scout1', undef, 200, sprintf($run_row, 1, '"f-1"')],
+	['POST', 'scout/runs/{run}/emit-signal/', 'scout1', '{"description": "  "}', 400,
+		'{"type":"validation_error","code":"blank","detail":"description may not be blank","attr":"description"}'],
+
+	# reports/ (made by the pipeline; here inserted directly)
+	['SQL', "INSERT INTO signals.reports (team_id, title, summary, status, total_weight, signal_count, "
+		  . "signals_at_run, source_products) VALUES (1, 'Checkout TypeError', 'cart.js throws on empty carts', "
+		  . "'ready', 1.5, 2, 2, '{error_tracking}') RETURNING id", 'report'],
+	['GET', 'reports/', 'alice_read', undef, 200,
+		'{"count":1,"next":null,"previous":null,"results":[' . sprintf($report_row, 'ready') . ']}'],
+	['GET', 'reports/?search=typeerror&status=ready,pending_input&ordering=-signal_count', 'alice_read', undef, 200,
+		'{"count":1,"next":null,"previous":null,"results":[' . sprintf($report_row, 'ready') . ']}'],
+	['GET', 'reports/{report}/', 'alice_read', undef, 200, sprintf($report_row, 'ready')],
+	['GET', 'reports/{report}/artefacts/', 'alice_read', undef, 200,
+		'{"count":0,"next":null,"previous":null,"results":[]}'],
+	['GET', 'reports/{report}/signals/', 'alice_read', undef, 200,
+		'{"report":' . sprintf($report_row, 'ready') . ',"signals":[]}'],
+	['POST', 'reports/{report}/state/', 'alice_write', '{"state": "suppressed"}', 200,
+		sprintf($report_row, 'suppressed')],
+	['GET', 'reports/', 'alice_read', undef, 200, '{"count":0,"next":null,"previous":null,"results":[]}'],
+	['DELETE', 'reports/{report}/', 'alice_write', undef, 202,
+		'{"status":"deletion_started","report_id":"<uuid>"}'],
+	['GET', 'reports/{report}/', 'alice_read', undef, 404,
+		'{"type":"invalid_request","code":"not_found","detail":"report not found","attr":null}'],
+
+	# scout/project_profile/current/
+	['GET', 'scout/project_profile/current/', 'alice_read', undef, 404,
+		'{"type":"invalid_request","code":"not_found","detail":"No project profile has been built for this team yet.","attr":null}'],
+	['GET', 'scout/project_profile/current/', 'scout1', undef, 200, $profile],
+	['GET', 'scout/project_profile/current/?force_refresh=true', 'scout1', undef, 200, $profile],
+	['GET', 'scout/project_profile/current/', 'alice_read', undef, 200, $profile],
 );
 
 my (%saved, %covered);
@@ -97,6 +146,12 @@ sub route_of
 
 for my $case (@cases)
 {
+	if ($case->[0] eq 'SQL')
+	{
+		my $out = psql('t_endpoints', $case->[1]);
+		$saved{ $case->[2] } = $out if $case->[2];
+		next;
+	}
 	my ($method, $path, $key, $body, $status, $expected, $opts) = @$case;
 	$opts //= {};
 	$path =~ s/\{(\w+)\}/$saved{$1} \/\/ die "no saved id $1"/ge;

@@ -40,7 +40,7 @@ my @bodies = (
 	['malformed JSON', 'application/json', '{"key": ', 400,
 		error_body('validation_error', 'parse_error', 'request body is not valid JSON: The input string ended unexpectedly.')],
 	['a JSON array', 'application/json', '[1, 2]', 400,
-		error_body('validation_error', 'parse_error', 'request body is not valid JSON: request body must be a JSON object')],
+		error_body('validation_error', 'invalid_input', 'request body must be a JSON object')],
 	['a field of the wrong type', 'application/json', '{"key": 5, "content": "c"}', 400,
 		error_body('validation_error', 'invalid_input', 'key must be a string', 'key')],
 	['text/plain', 'text/plain', '{"key": "k", "content": "c"}', 415,
