@@ -77,9 +77,13 @@ format_now(char *out)
 	snprintf(out + n, 32 - n, ".%03ldZ", now.tv_nsec / 1000000);
 }
 
-/* Append s to buf with anything unsafe in a log line written as \xHH. */
+/*
+ * Append s to buf with control characters and bytes from 0x7f up written as
+ * \xHH, and (when quoted) quotes and backslashes too, so that a line is one
+ * line and a quoted field cannot end early.
+ */
 static void
-append_sanitized(StrBuf *buf, const char *s, size_t max)
+append_sanitized(StrBuf *buf, const char *s, size_t max, bool quoted)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t		n = 0;
@@ -91,7 +95,7 @@ append_sanitized(StrBuf *buf, const char *s, size_t max)
 			strbuf_append_str(buf, "...");
 			break;
 		}
-		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+		if (*p < 0x20 || *p >= 0x7f || (quoted && (*p == '"' || *p == '\\')))
 		{
 			char		esc[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 15]};
 
@@ -126,9 +130,9 @@ log_access(const char *client, const char *method, const char *uri,
 	format_now(stamp);
 	strbuf_init(&line, 256);
 	strbuf_printf(&line, "%s %s \"", stamp, client[0] ? client : "-");
-	append_sanitized(&line, method[0] ? method : "-", 32);
+	append_sanitized(&line, method[0] ? method : "-", 32, true);
 	strbuf_append_char(&line, ' ');
-	append_sanitized(&line, uri, MAX_LOGGED_URI);
+	append_sanitized(&line, uri, MAX_LOGGED_URI, true);
 	strbuf_printf(&line, "\" %d %zu %lld.%03lldms\n", status, bytes,
 				  (long long) (duration_us / 1000), (long long) (duration_us % 1000));
 	write_line(access_fd, &line);
@@ -152,7 +156,7 @@ log_message(int level, const char *fmt,...)
 
 	strbuf_init(&line, 256);
 	strbuf_printf(&line, "%s signals-gateway %s: ", stamp, names[level]);
-	append_sanitized(&line, text, sizeof(text));
+	append_sanitized(&line, text, sizeof(text), false);
 	strbuf_append_char(&line, '\n');
 	write_line(STDERR_FILENO, &line);
 	strbuf_free(&line);
