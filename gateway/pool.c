@@ -3,10 +3,10 @@
  * pool.c
  *	  The fixed pool of database connections, one per server thread.
  *
- * libmicrohttpd runs a fixed set of server threads; each claims one slot of
- * this pool the first time it serves a request and keeps it for good, so a
- * connection is only ever used by one thread and needs no locking.  A slot
- * prepares its statements once per connection, on first use.
+ * Server thread i (server.c) uses slot i and no other, so a connection is
+ * only ever used by one thread and needs no locking (except for the cancel
+ * handle, which the main thread uses at shutdown).  A slot prepares its
+ * statements once per connection, on first use.
  *
  * Statements run asynchronously with a deadline (the statement timeout plus
  * a second): if the server has not answered by then, the query is cancelled,
@@ -84,9 +84,7 @@ typedef enum WaitOutcome
 static const GatewayConfig *pool_config;
 static Slot *slots;
 static int	nslots;
-static atomic_int next_free_slot;
 static atomic_int database_down;	/* whether the outage was logged */
-static __thread Slot *thread_slot;
 
 static int64_t
 now_us(void)
@@ -402,19 +400,11 @@ finish_command(Slot *slot, int64_t deadline, CallResult *result)
 	return NULL;
 }
 
-/* Claim this thread's slot (once); NULL if there are more threads than slots. */
+/* Slot i of the pool, for server thread i. */
 Slot *
-pool_thread_slot(void)
+pool_slot(int i)
 {
-	if (thread_slot == NULL)
-	{
-		int			i = atomic_fetch_add(&next_free_slot, 1);
-
-		if (i >= nslots)
-			return NULL;
-		thread_slot = &slots[i];
-	}
-	return thread_slot;
+	return (i >= 0 && i < nslots) ? &slots[i] : NULL;
 }
 
 /*

@@ -44,7 +44,7 @@ typedef struct Slot Slot;
 extern void pool_init(const GatewayConfig *config);
 extern void pool_close(void);
 extern int	pool_cancel_all(void);
-extern Slot *pool_thread_slot(void);
+extern Slot *pool_slot(int i);
 extern void pool_call(Slot *slot, Statement stmt, int nparams,
 					  const char *const *values, const int *lengths,
 					  const int *formats, CallResult *result);
