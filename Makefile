@@ -11,8 +11,8 @@ PG_CPPFLAGS = -I$(srcdir)/src
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = hostile setup profile keys processing source_configs scratchpad scout_runs emit reports badinput privileges cleanup
-ISOLATION = scratchpad_upsert source_config_create profile_concurrent_miss
+REGRESS = hostile setup profile keys processing source_configs scratchpad scout_runs emit reports grouping pipeline badinput privileges cleanup
+ISOLATION = scratchpad_upsert source_config_create profile_concurrent_miss grouping_concurrent pipeline_concurrent
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -20,6 +20,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	grouping_define_gucs();
 	worker_init();
 	signals_define_profile_gucs();
 	MarkGUCPrefixReserved("signals");

@@ -17,6 +17,9 @@ extern void json_append_string_or_null(StringInfo buf, const char *str);
 extern void json_append_iso_time(StringInfo buf, TimestampTz ts);
 extern char *iso_time_cstring(TimestampTz ts);
 
+/* grouping_guc.c: settings of the grouping engine */
+extern void grouping_define_gucs(void);
+
 /* worker.c: settings, shared memory and the background workers */
 extern void worker_init(void);
 

@@ -154,8 +154,11 @@ CREATE INDEX reports_source_products_idx
     ON @extschema@.reports USING gin (team_id, source_products);
 CREATE INDEX reports_suggested_reviewers_idx
     ON @extschema@.reports USING gin (team_id, suggested_reviewers);
+CREATE INDEX reports_created_idx
+    ON @extschema@.reports (team_id, created_at DESC, id);
 COMMENT ON TABLE @extschema@.reports IS
 'a group of related signals, worked through the inbox states from potential to ready or resolved';
+
 
 CREATE TABLE @extschema@.report_artefacts (
     team_id     bigint NOT NULL,

@@ -74,9 +74,12 @@ $$;
 COMMENT ON FUNCTION @extschema@.comma_list(text) IS
 'the trimmed, non-empty items of a comma-separated list';
 
--- The ORDER BY clause for an ordering parameter (SPEC.md "ordering").
+-- The ORDER BY items for an ordering parameter (SPEC.md "ordering"): known
+-- names only, "-" for descending, unknown and repeated names ignored, the
+-- default when nothing is left, and id appended as the tiebreak.  Items name
+-- columns of reports (the viewer-dependent is_suggested_reviewer aside).
 CREATE FUNCTION @extschema@.report_order_by(ordering text)
-RETURNS text
+RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -86,40 +89,45 @@ DECLARE
     descending boolean;
     expr text;
     seen text[] := '{}';
-    clauses text[] := '{}';
+    items text[] := '{}';
 BEGIN
     FOREACH item IN ARRAY @extschema@.comma_list(ordering) LOOP
         descending := pg_catalog.left(item, 1) OPERATOR(pg_catalog.=) '-';
         name := CASE WHEN descending THEN pg_catalog.substr(item, 2) ELSE item END;
         expr := CASE name
-            WHEN 'status' THEN 'r.status_rank'
-            WHEN 'is_suggested_reviewer' THEN '@extschema@.is_suggested_reviewer(r, $1)'
-            WHEN 'signal_count' THEN 'r.signal_count'
-            WHEN 'total_weight' THEN 'r.total_weight'
-            WHEN 'priority' THEN 'r.priority_rank'
-            WHEN 'created_at' THEN 'r.created_at'
-            WHEN 'updated_at' THEN 'r.updated_at'
-            WHEN 'id' THEN 'r.id'
+            WHEN 'status' THEN 'status_rank'
+            WHEN 'is_suggested_reviewer' THEN 'is_suggested_reviewer'
+            WHEN 'signal_count' THEN 'signal_count'
+            WHEN 'total_weight' THEN 'total_weight'
+            WHEN 'priority' THEN 'priority_rank'
+            WHEN 'created_at' THEN 'created_at'
+            WHEN 'updated_at' THEN 'updated_at'
+            WHEN 'id' THEN 'id'
         END;
-        -- Unknown and repeated names are ignored.
         CONTINUE WHEN expr IS NULL OR name OPERATOR(pg_catalog.=) ANY (seen);
         seen := seen OPERATOR(pg_catalog.||) name;
-        clauses := clauses OPERATOR(pg_catalog.||) (expr OPERATOR(pg_catalog.||)
-                                                    CASE WHEN descending THEN ' DESC' ELSE ' ASC' END);
+        items := items OPERATOR(pg_catalog.||) (expr OPERATOR(pg_catalog.||)
+                                                CASE WHEN descending THEN ' DESC' ELSE ' ASC' END);
     END LOOP;
-    IF pg_catalog.cardinality(clauses) OPERATOR(pg_catalog.=) 0 THEN
+    IF pg_catalog.cardinality(items) OPERATOR(pg_catalog.=) 0 THEN
         RETURN @extschema@.report_order_by('-is_suggested_reviewer,status,-updated_at');
     END IF;
     IF NOT 'id' OPERATOR(pg_catalog.=) ANY (seen) THEN
-        clauses := clauses OPERATOR(pg_catalog.||) 'r.id ASC'::text;
+        items := items OPERATOR(pg_catalog.||) 'id ASC'::text;
     END IF;
-    RETURN pg_catalog.array_to_string(clauses, ', ');
+    RETURN items;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.report_order_by(text) IS
-'the ORDER BY clause for an ordering parameter: known names only, "-" for descending, id appended as tiebreak';
+'the ORDER BY items for an ordering parameter: known names only, "-" for descending, the default when none is known, id appended as tiebreak';
 
 -- GET reports/: a page of the inbox.
+--
+-- The page is found by ids first and its rows are shaped last, so that only
+-- the page's reports are turned into JSON.  When the ordering starts with
+-- is_suggested_reviewer (as the default does), the viewer's reviews and the
+-- rest are read as two ordered parts, each able to walk an index and stop
+-- after the page, instead of sorting the whole inbox by a per-viewer value.
 CREATE FUNCTION @extschema@.reports_list(
     team_id bigint,
     viewer uuid DEFAULT NULL,
@@ -137,6 +145,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     accepted constant text[] := '{candidate,failed,in_progress,pending_input,potential,ready,resolved,suppressed}';
+    reviewer_part constant text := 'r.suggested_reviewers OPERATOR(pg_catalog.@>) ARRAY[$1]'
+                                   ' AND r.status_rank OPERATOR(pg_catalog.<>) ALL (''{1,6}''::smallint[])';
     statuses text[] := @extschema@.comma_list(status);
     ranks smallint[];
     products text[] := @extschema@.comma_list(source_product);
@@ -144,7 +154,11 @@ DECLARE
     reviewers uuid[] := '{}';
     invalid text[];
     item text;
+    order_items text[] := @extschema@.report_order_by(ordering);
     filters text := 'r.team_id OPERATOR(pg_catalog.=) $2';
+    page_ids text;
+    source text := '@extschema@.reports r';
+    matches text := '';
 BEGIN
     -- status: a comma list of accepted values; by default all but suppressed.
     IF pg_catalog.cardinality(statuses) OPERATOR(pg_catalog.=) 0 THEN
@@ -167,7 +181,10 @@ BEGIN
         IF 'ready' OPERATOR(pg_catalog.=) ANY (statuses) THEN
             ranks := ranks OPERATOR(pg_catalog.||) 1::smallint;
         END IF;
-        filters := filters OPERATOR(pg_catalog.||) ' AND r.status_rank OPERATOR(pg_catalog.=) ANY ($3)';
+        -- The range keeps an index walk in status order possible; ANY picks the ranks.
+        filters := filters OPERATOR(pg_catalog.||)
+            ' AND r.status_rank OPERATOR(pg_catalog.>=) $10 AND r.status_rank OPERATOR(pg_catalog.<=) $11'
+            ' AND r.status_rank OPERATOR(pg_catalog.=) ANY ($3)';
     END IF;
 
     IF coalesce(search, '') OPERATOR(pg_catalog.<>) '' THEN
@@ -192,18 +209,57 @@ BEGIN
 
     EXECUTE 'SELECT pg_catalog.count(*) FROM @extschema@.reports r WHERE ' OPERATOR(pg_catalog.||) filters
        INTO total
-      USING viewer, team_id, ranks, @extschema@.contains_pattern(search), products, reviewers;
+      USING viewer, team_id, ranks, @extschema@.contains_pattern(search), products, reviewers,
+            NULL::integer, NULL::integer, NULL::bigint,
+            (SELECT pg_catalog.min(x) FROM pg_catalog.unnest(ranks) x),
+            (SELECT pg_catalog.max(x) FROM pg_catalog.unnest(ranks) x);
+
+    -- A search matching few reports is answered by the trigram indexes
+    -- first; walking an ordered index would test most of the inbox before
+    -- finding a page of them.  One matching many finds its page at once.
+    IF coalesce(search, '') OPERATOR(pg_catalog.<>) '' AND total OPERATOR(pg_catalog.<=) 20000 THEN
+        matches := pg_catalog.format(
+            'WITH matches AS MATERIALIZED (SELECT r.* FROM @extschema@.reports r WHERE %s) ', filters);
+        source := 'matches r';
+        filters := 'true';
+    END IF;
+
+    IF order_items[1] OPERATOR(pg_catalog.=) 'is_suggested_reviewer DESC' THEN
+        -- $9 bounds each part: no part needs more rows than the page's end.
+        page_ids := pg_catalog.format(
+            'SELECT p.id, pg_catalog.row_number() OVER (ORDER BY p.part, %2$s) AS n
+               FROM ((SELECT 0 AS part, r.* FROM %4$s
+                       WHERE %1$s AND %3$s ORDER BY %2$s LIMIT $9)
+                     UNION ALL
+                     (SELECT 1 AS part, r.* FROM %4$s
+                       WHERE %1$s AND NOT coalesce(%3$s, false) ORDER BY %2$s LIMIT $9)) p
+              ORDER BY p.part, %2$s
+              LIMIT $7 OFFSET $8',
+            filters, pg_catalog.array_to_string(order_items[2:], ', '), reviewer_part, source);
+    ELSE
+        page_ids := pg_catalog.format(
+            'SELECT r.id, pg_catalog.row_number() OVER (ORDER BY %2$s) AS n
+               FROM %3$s
+              WHERE %1$s
+              ORDER BY %2$s
+              LIMIT $7 OFFSET $8',
+            filters,
+            pg_catalog.replace(pg_catalog.array_to_string(order_items, ', '),
+                               'is_suggested_reviewer', '@extschema@.is_suggested_reviewer(r, $1)'),
+            source);
+    END IF;
     EXECUTE pg_catalog.format(
-        'SELECT coalesce(pg_catalog.json_agg(j), ''[]'')
-           FROM (SELECT @extschema@.report_json(r, $1) AS j
-                   FROM @extschema@.reports r
-                  WHERE %s
-                  ORDER BY %s
-                  LIMIT $7 OFFSET $8) page',
-        filters, @extschema@.report_order_by(ordering))
+        '%sSELECT coalesce(pg_catalog.json_agg(@extschema@.report_json(r, $1) ORDER BY page.n), ''[]'')
+           FROM (%s) page
+           JOIN @extschema@.reports r
+             ON r.team_id OPERATOR(pg_catalog.=) $2 AND r.id OPERATOR(pg_catalog.=) page.id',
+        matches, page_ids)
        INTO results
       USING viewer, team_id, ranks, @extschema@.contains_pattern(search), products, reviewers,
-            coalesce(page_limit, 100), coalesce(page_offset, 0);
+            coalesce(page_limit, 100), coalesce(page_offset, 0),
+            coalesce(page_limit, 100)::bigint OPERATOR(pg_catalog.+) coalesce(page_offset, 0),
+            (SELECT pg_catalog.min(x) FROM pg_catalog.unnest(ranks) x),
+            (SELECT pg_catalog.max(x) FROM pg_catalog.unnest(ranks) x);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.reports_list(bigint, uuid, text, text, text, text, text, integer, integer) IS

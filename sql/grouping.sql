@@ -1,0 +1,160 @@
+-- Grouping: signals.group_pending() and its helpers.  Team 31 is this
+-- test's own; signals go straight into signals.signals (queued: grouped_at
+-- is NULL), as emit_signal would put them.
+SELECT signals.create_team('Grouping', 31);
+
+-- Settings and their defaults.
+SHOW signals.similarity_threshold;
+SHOW signals.promote_weight;
+SHOW signals.grouping_window_days;
+SET signals.similarity_threshold = 2;  -- out of range
+
+-- What the text normaliser sees: exception, file and code signatures, a
+-- compound, stemming; ids, numbers, UUIDs and e-mail addresses dropped.
+SELECT feature, kind FROM signals.grouping_features(
+    $$TypeError in InvoiceEditor.tsx:214 — users can't log in (HTTP 502), ERR_NETWORK_CHANGED;
+order 48213 id 3f2a9c1e-1111-4a4a-8b8b-0123456789ab from bob@example.com$$)
+ ORDER BY feature COLLATE "C";
+SELECT count(*) AS features FROM signals.grouping_features(NULL);
+
+-- Similarity helper: identical texts score 1, unrelated texts 0.
+SELECT signals.signal_similarity('PDF export times out', 'PDF export times out') AS same,
+       signals.signal_similarity('PDF export times out', 'dark mode colours') AS unrelated,
+       signals.signal_similarity('a', NULL) IS NULL AS null_in_null_out;
+
+-- Arguments.
+SELECT signals.group_pending(31, -1);
+SELECT signals.group_pending(31, 0) AS nothing_asked;
+SELECT signals.group_pending(31, 10) AS nothing_queued;
+SELECT signals.group_pending(NULL, 10) IS NULL AS strict;
+
+-- A small stream: two paraphrases of one error (shared exception, file and
+-- function names), two spikes sharing a dedupe key, and an unrelated one.
+INSERT INTO signals.signals (team_id, source_product, source_type, source_id, description, weight, dedupe_keys)
+VALUES
+  (31, 'error_tracking', 'issue_created', 'e1',
+   E'UnicodeDecodeError: ''utf-8'' codec can''t decode byte 0xe9 in position 1042\n  File "importers/csv_import.py", line 77, in parse_rows',
+   0.4, '{issue-9120}'),
+  (31, 'zendesk', 'ticket', 'z1',
+   'Dark mode makes the invoice preview unreadable: black text on a dark grey background.', 0.3, '{}'),
+  (31, 'github', 'issue', 'g1',
+   'parse_rows in csv_import.py raises UnicodeDecodeError for CSV files saved by Excel (cp1252), instead of a readable message',
+   0.5, '{}'),
+  (31, 'error_tracking', 'issue_spiking', 'e2',
+   'Spike: 87 events in the last hour', 0.3, '{issue-9120}');
+SELECT signals.group_pending(31, 100) AS grouped;
+SELECT signals.group_pending(31, 100) AS grouped_again;
+
+SELECT s.source_id, s.match_method, s.match_score > 0 AS scored,
+       s.report_id = first_value(s.report_id) OVER (ORDER BY s.id) AS in_first_report,
+       s.grouped_at IS NOT NULL AS grouped
+  FROM signals.signals s WHERE s.team_id = 31 ORDER BY s.id;
+
+-- The evidence: the dedupe key, or the shared features and the threshold.
+SELECT s.source_id, s.match_detail ? 'report_id' AS has_report,
+       s.match_detail ->> 'dedupe_key' AS dedupe_key,
+       s.match_detail ->> 'threshold' AS threshold,
+       (SELECT array_agg(f ->> 'feature' ORDER BY f ->> 'feature' COLLATE "C")
+          FROM jsonb_array_elements(s.match_detail -> 'shared') f
+         WHERE f ->> 'kind' IN ('exception', 'file', 'identifier')) AS shared_signatures
+  FROM signals.signals s WHERE s.team_id = 31 ORDER BY s.id;
+
+-- Reports: titled from the first line, counters and products exact,
+-- promoted when the weight reaches signals.promote_weight (1.0).
+SELECT r.title, r.summary, r.status, r.signal_count, r.total_weight, r.source_products,
+       r.promoted_at IS NOT NULL AS promoted
+  FROM signals.reports r WHERE r.team_id = 31 ORDER BY r.created_at, r.id;
+SELECT bool_and(r.signal_count = (SELECT count(*) FROM signals.signals s
+                                   WHERE s.team_id = r.team_id AND s.report_id = r.id)) AS counts_exact,
+       bool_and(abs(r.total_weight - (SELECT sum(s.weight) FROM signals.signals s
+                                       WHERE s.team_id = r.team_id AND s.report_id = r.id)) < 1e-9) AS weights_exact
+  FROM signals.reports r WHERE r.team_id = 31;
+
+-- A suppressed or deleted report is never joined, not even by dedupe key.
+UPDATE signals.reports SET status = 'suppressed'
+ WHERE team_id = 31 AND id = (SELECT report_id FROM signals.signals WHERE team_id = 31 AND source_id = 'e1');
+INSERT INTO signals.signals (team_id, source_product, source_type, source_id, description, weight, dedupe_keys)
+VALUES (31, 'error_tracking', 'issue_spiking', 'e3', 'Spike again: UnicodeDecodeError in csv_import.parse_rows', 0.3, '{issue-9120}');
+SELECT signals.group_pending(31, 100) AS grouped;
+UPDATE signals.reports SET status = 'deleted'
+ WHERE team_id = 31 AND id = (SELECT report_id FROM signals.signals WHERE team_id = 31 AND source_id = 'z1');
+INSERT INTO signals.signals (team_id, source_product, source_type, source_id, description, weight, dedupe_keys)
+VALUES (31, 'zendesk', 'ticket', 'z2', 'Dark mode makes the invoice preview unreadable: black text on a dark grey background.', 0.3, '{}');
+SELECT signals.group_pending(31, 100) AS grouped;
+SELECT s.source_id, s.match_method, r.status
+  FROM signals.signals s JOIN signals.reports r ON r.team_id = s.team_id AND r.id = s.report_id
+ WHERE s.team_id = 31 AND s.source_id IN ('e3', 'z2') ORDER BY s.id;
+-- e3 went to a new report; the next spike with that key joins it (dedupe).
+INSERT INTO signals.signals (team_id, source_product, source_type, source_id, description, weight, dedupe_keys)
+VALUES (31, 'error_tracking', 'issue_spiking', 'e4', 'Spike: 300 events', 0.3, '{issue-9120}');
+SELECT signals.group_pending(31, 100) AS grouped;
+SELECT (SELECT report_id FROM signals.signals WHERE team_id = 31 AND source_id = 'e4')
+     = (SELECT report_id FROM signals.signals WHERE team_id = 31 AND source_id = 'e3') AS e4_joined_e3,
+       (SELECT match_method FROM signals.signals WHERE team_id = 31 AND source_id = 'e4') AS method;
+
+-- The window counts back from the signal's own arrival: a report whose only
+-- signal is older than 30 days is not joined.
+INSERT INTO signals.signals (team_id, source_product, source_type, source_id, description, weight, dedupe_keys, created_at)
+VALUES (31, 'linear', 'issue', 'old', 'Recurring invoices on the 31st are skipped in short months', 0.2, '{recurring-31}',
+        now() - interval '40 days');
+SELECT signals.group_pending(31, 100) AS grouped;
+INSERT INTO signals.signals (team_id, source_product, source_type, source_id, description, weight, dedupe_keys)
+VALUES (31, 'linear', 'issue', 'new', 'Recurring invoices on the 31st are skipped in short months', 0.2, '{recurring-31}');
+SELECT signals.group_pending(31, 100) AS grouped;
+SELECT source_id, match_method FROM signals.signals
+ WHERE team_id = 31 AND source_id IN ('old', 'new') ORDER BY id;
+
+-- A long first line makes a title of at most 200 characters, cut at a word.
+INSERT INTO signals.signals (team_id, source_product, source_type, source_id, description, weight)
+VALUES (31, 'github', 'issue', 'long', repeat('overlong words ', 40) || E'\nsecond line', 0.1);
+SELECT signals.group_pending(31, 100) AS grouped;
+SELECT length(r.title) AS title_chars, right(r.title, 1) AS ends_with, r.title NOT LIKE '%second%' AS first_line_only
+  FROM signals.reports r
+ WHERE r.team_id = 31 AND r.id = (SELECT report_id FROM signals.signals WHERE team_id = 31 AND source_id = 'long');
+
+-- Deterministic: the same signals in the same order give the same reports,
+-- however the queue is cut into calls (team 32 one signal a call, team 33
+-- all at once).
+SELECT signals.create_team('Grouping A', 32), signals.create_team('Grouping B', 33);
+INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, description, weight)
+SELECT t, ('01900000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid, 'zendesk', 'ticket', i::text,
+       (ARRAY['PDF export of big invoices times out with a 504 gateway timeout',
+              'Stripe webhook SignatureVerificationError after rotating the signing secret',
+              'Invoice PDF download spins and then shows 504 gateway timeout for long invoices',
+              'Payments not marked paid: stripe webhook signature verification fails',
+              'Dark mode invoice preview is unreadable',
+              'CSV import UnicodeDecodeError for files saved by Excel'])[1 + i % 6] || ' #' || i, 0.3
+  FROM generate_series(1, 30) i, (VALUES (32), (33)) teams(t);
+DO $$ BEGIN WHILE signals.group_pending(32, 1) > 0 LOOP END LOOP; END $$;
+SELECT signals.group_pending(33, 1000) AS grouped;
+WITH parts AS (
+    SELECT team_id, array_agg(source_id::int ORDER BY source_id::int)::text AS members
+      FROM signals.signals WHERE team_id IN (32, 33) GROUP BY team_id, report_id)
+SELECT (SELECT array_agg(members ORDER BY members) FROM parts WHERE team_id = 32)
+     = (SELECT array_agg(members ORDER BY members) FROM parts WHERE team_id = 33) AS same_reports,
+       (SELECT count(*) FROM parts WHERE team_id = 32) AS reports;
+
+-- The grouping tables are kept per team and under row-level security.
+SELECT relname, relrowsecurity FROM pg_class
+ WHERE relnamespace = 'signals'::regnamespace AND relname LIKE 'grouping\_%' AND relkind = 'r'
+ ORDER BY relname COLLATE "C";
+SELECT n_docs, total_docs FROM signals.grouping_state WHERE team_id = 31;
+
+-- Only privileged callers group.
+CREATE ROLE regress_grouping_user;
+GRANT USAGE ON SCHEMA signals TO regress_grouping_user;
+SET ROLE regress_grouping_user;
+SELECT signals.group_pending(31, 10);
+RESET ROLE;
+REVOKE USAGE ON SCHEMA signals FROM regress_grouping_user;
+DROP ROLE regress_grouping_user;
+
+-- Pruning removes the rows of deleted reports (z1's) and nothing live.
+SELECT signals.grouping_prune(31) > 0 AS pruned;
+SELECT count(*) AS postings_of_gone_reports FROM signals.grouping_postings p
+ WHERE p.team_id = 31 AND NOT EXISTS (SELECT FROM signals.grouping_reports g
+                                       WHERE g.team_id = p.team_id AND g.report_id = p.report_id);
+
+-- cleanup
+DELETE FROM signals.teams WHERE team_id IN (31, 32, 33);
+SELECT signals.grouping_prune(t) >= 0 FROM (VALUES (31), (32), (33)) v(t);
