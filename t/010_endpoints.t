@@ -20,7 +20,9 @@ my $gw = GatewayTest->new(dbname => 't_endpoints', args => ['--threads=2']);
 
 my $report_row = '{"id":"<uuid>","title":"Checkout TypeError","summary":"cart.js throws on empty carts","status":"%s","total_weight":1.5,"signal_count":2,"signals_at_run":2,"created_at":"<ts>","updated_at":"<ts>","artefact_count":0,"priority":null,"actionability":null,"already_addressed":null,"is_suggested_reviewer":false,"source_products":["error_tracking"],"implementation_pr_url":null}';
 my $run_row = '{"run_id":"<uuid>","skill_name":"error-watcher","skill_version":3,"status":"in_progress","started_at":"<ts>","completed_at":null,"task_id":"task-1","task_run_id":"taskrun-1","task_url":"/project/1/tasks/task-1?runId=taskrun-1","summary":"","created_at":"<ts>","emitted_count":%d,"emitted_finding_ids":[%s],"error":null}';
-my $profile = '{"profile_id":"<uuid>","computed_at":"<ts>","expires_at":"<ts>","source_version":"signals-profile-v1","payload":{"inventory":{"project_context":{"product_description":null,"app_urls":[]},"products_in_use":[],"product_intents":[],"integrations":[],"external_data_sources":[],"signal_source_configs":{"enabled":[],"disabled":[]},"emit_eligibility":{"ai_processing_approved":true,"source_enabled":true,"can_emit":true,"remediation":null},"existing_inbox_reports":{"total":0,"by_status":[]},"recent_activity":{"window_days":14,"by_scope":[]},"recent_dashboards":[],"recent_surveys":{"total_count":0,"active_count":0,"recent":[]},"recent_feature_flags":{"total_count":0,"active_count":0,"recent":[]},"recent_experiments":{"total_count":0,"running_count":0,"recent":[]},"recent_alerts":{"total_count":0,"enabled_count":0,"recent":[]},"recent_hog_functions":{"total_count":0,"enabled_count":0,"recent":[]},"recent_hog_flows":{"total_count":0,"active_count":0,"recent":[]},"recent_notebooks":{"total_count":0,"recent":[]},"recent_cohorts":{"total_count":0,"recent":[]},"recent_actions":{"total_count":0,"recent":[]},"top_events":[]},"warnings":[]}}';
+my $profile = '{"profile_id":"<uuid>","computed_at":"<ts>","expires_at":"<ts>","source_version":"signals-profile-v1","payload":{"inventory":{"project_context":{"product_description":null,"app_urls":[]},"products_in_use":[],"product_intents":[],"integrations":[],"external_data_sources":[],"signal_source_configs":{"enabled":[],"disabled":[]},"emit_eligibility":{"ai_processing_approved":true,"source_enabled":true,"can_emit":true,"remediation":null},"existing_inbox_reports":{"total":1,"by_status":[{"status":"potential","count":1}]},"recent_activity":{"window_days":14,"by_scope":[]},"recent_dashboards":[],"recent_surveys":{"total_count":0,"active_count":0,"recent":[]},"recent_feature_flags":{"total_count":0,"active_count":0,"recent":[]},"recent_experiments":{"total_count":0,"running_count":0,"recent":[]},"recent_alerts":{"total_count":0,"enabled_count":0,"recent":[]},"recent_hog_functions":{"total_count":0,"enabled_count":0,"recent":[]},"recent_hog_flows":{"total_count":0,"active_count":0,"recent":[]},"recent_notebooks":{"total_count":0,"recent":[]},"recent_cohorts":{"total_count":0,"recent":[]},"recent_actions":{"total_count":0,"recent":[]},"top_events":[]},"warnings":[]}}';
+
+my $grouped = '{"report":{"id":"<uuid>","title":"Checkout fails with TypeError in cart.js","summary":"","status":"potential","total_weight":0.8,"signal_count":1,"signals_at_run":0,"created_at":"<ts>","updated_at":"<ts>","artefact_count":0,"priority":null,"actionability":null,"already_addressed":null,"is_suggested_reviewer":false,"source_products":["signals_scout"],"implementation_pr_url":null},"signals":[{"id":"<uuid>","source_product":"signals_scout","source_type":"cross_source_issue","source_id":"run:<uuid>:finding:f-1","description":"Checkout fails with TypeError in cart.js","weight":0.8,"extra":{"evidence": [{"summary": "spike", "source_product": "error_tracking"}], "severity": "P1", "confidence": 0.9, "finding_id": "f-1", "skill_name": "error-watcher", "time_range": {"date_to": "2030-01-02", "date_from": "2030-01-01"}, "dedupe_keys": ["cart-typeerror"], "scout_run_id": "<uuid>", "skill_version": 3},"dedupe_keys":["cart-typeerror"],"run_id":"<uuid>","created_at":"<ts>","grouped_at":"<ts>","match_method":"new_report","match_score":0,"match_detail":{"report_id": "<uuid>", "threshold": 0.3, "candidates": 0}}]}';
 
 # [method, path, key, body, status, masked body, {options}]; options: save =>
 # name (keep the response's id), project => (default 1), headers => {...}.
@@ -114,6 +116,10 @@ my @cases = (
 		'{"status":"deletion_started","report_id":"<uuid>"}'],
 	['GET', 'reports/{report}/', 'alice_read', undef, 404,
 		'{"type":"invalid_request","code":"not_found","detail":"report not found","attr":null}'],
+	# The scout's emit above, grouped by the pipeline into a report.
+	['SQL', "SELECT signals.process_pending() \\g /dev/null\n"
+		  . "SELECT id FROM signals.reports WHERE team_id = 1 AND status <> 'deleted'", 'grouped'],
+	['GET', 'reports/{grouped}/signals/', 'alice_read', undef, 200, 'GROUPED'],
 
 	# scout/project_profile/current/
 	['GET', 'scout/project_profile/current/', 'alice_read', undef, 404,
@@ -155,6 +161,7 @@ for my $case (@cases)
 	my ($method, $path, $key, $body, $status, $expected, $opts) = @$case;
 	$opts //= {};
 	$path =~ s/\{(\w+)\}/$saved{$1} \/\/ die "no saved id $1"/ge;
+	$expected = $grouped if defined $expected && $expected eq 'GROUPED';
 	my $full = '/api/projects/' . ($opts->{project} // 1) . "/signals/$path";
 	my $r = $gw->request($method, $full, $tokens->{$key}, $body, $opts->{headers});
 	my $name = "$method $path as $key";
