@@ -48,6 +48,7 @@ INSERT INTO signals.scratchpad (team_id, key, content)
 SELECT 1, 'note-' || g, 'Something the scout wants to remember, number ' || g
   FROM generate_series(1, 50) g;
 VACUUM ANALYZE;
+CHECKPOINT;
 SQL
 token=$($psql -At -c "SELECT token FROM bench_key")
 report=$($psql -At -c "SELECT id FROM signals.reports WHERE team_id = 1 ORDER BY id LIMIT 1 OFFSET 500")
@@ -72,25 +73,47 @@ chmod 644 "$CLUSTER_DIR/call.sql"
 routes=$($psql -At -c "SELECT string_agg(method || ' ' || path, ',') FROM signals.routes()")
 has_route() { case ",$routes," in *",GET /api/projects/{project_id}/signals/$1,"*) return 0;; esac; return 1; }
 
+# CPU time (clock ticks) used so far by the gateway, and by its backends.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+backend_ticks() {
+    total=0
+    for pid in $($psql -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = '${1:-signals-gateway}'"); do
+        total=$((total + $(ticks "$pid")))
+    done
+    echo $total
+}
+hz=$(getconf CLK_TCK)
+
 echo "# gateway vs pgbench: $(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem/ {print $2}') GB RAM"
 echo "# $conns connections (gateway threads = pgbench clients = wrk connections), ${seconds}s per run; then wrk -c 64"
 echo
-echo "| request | pgbench req/s | gateway req/s | ratio | gateway p50 / p99 (c=$conns) | gateway req/s (c=64) | p50 / p99 (c=64) | gateway RSS (c=64) |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| request | pgbench req/s | gateway req/s | ratio | gateway p50 / p99 (c=$conns) | CPU per request: pgbench's backends; gateway / its backends | gateway req/s (c=64) | p50 / p99 (c=64) | gateway RSS (c=64) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 
 run() {
     name=$1 route=$2 path=$3
     if ! has_route "$route"; then
-        echo "| $name | (route not on this branch) | | | | | | |"
+        echo "| $name | (route not on this branch) | | | | | | | |"
         return
     fi
     status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url$path")
     [ "$status" = 200 ] || { echo "$name: HTTP $status" >&2; exit 1; }
 
-    pg=$("$bindir/pgbench" -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$CLUSTER_DIR/call.sql" \
-            -D path="$path" -D headers="$headers" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    "$bindir/pgbench" -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$CLUSTER_DIR/call.sql" \
+        -D path="$path" -D headers="$headers" >"$CLUSTER_DIR/pgbench.out" 2>&1 &
+    pgbench_pid=$!
+    sleep 1; pb0=$(backend_ticks pgbench); sleep $((seconds - 2)); pb1=$(backend_ticks pgbench)
+    wait $pgbench_pid
+    pg=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$CLUSTER_DIR/pgbench.out")
+    pgcpu=$(awk -v b=$((pb1 - pb0)) -v tps="$pg" -v s=$((seconds - 2)) -v hz="$hz" \
+        'BEGIN {printf "%.0f us", b * 1e6 / hz / (tps * s)}')
     wrk -t 2 -c "$conns" -d 2 -H "Authorization: Bearer $token" "$url$path" >/dev/null
+    gw0=$(ticks $gw_pid); be0=$(backend_ticks)
     out=$(wrk -t 2 -c "$conns" -d "$seconds" --latency -H "Authorization: Bearer $token" "$url$path")
+    gw1=$(ticks $gw_pid); be1=$(backend_ticks)
+    requests=$(echo "$out" | sed -n 's/^\s*\([0-9]*\) requests in.*/\1/p')
+    cpu=$(awk -v g=$((gw1 - gw0)) -v b=$((be1 - be0)) -v n="$requests" -v hz="$hz" \
+        'BEGIN {printf "%.0f / %.0f us", g * 1e6 / hz / n, b * 1e6 / hz / n}')
     gw=$(echo "$out" | sed -n 's/^Requests\/sec:\s*\([0-9.]*\).*/\1/p')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
@@ -107,8 +130,8 @@ run() {
     rss=$(awk '{printf "%.1f MB", $2 / 1024}' "$CLUSTER_DIR/rss")
 
     ratio=$(awk -v a="$gw" -v b="$pg" 'BEGIN {printf "%.2f", a / b}')
-    printf '| %s | %.0f | %.0f | %s | %s / %s | %.0f | %s / %s | %s |\n' "$name" "$pg" "$gw" "$ratio" \
-        "$p50" "$p99" "$gw64" "$p50_64" "$p99_64" "$rss"
+    printf '| %s | %.0f | %.0f | %s | %s / %s | %s; %s | %.0f | %s / %s | %s |\n' "$name" "$pg" "$gw" "$ratio" \
+        "$p50" "$p99" "$pgcpu" "$cpu" "$gw64" "$p50_64" "$p99_64" "$rss"
 }
 
 run 'GET reports/:id/' 'reports/{id}/' "/api/projects/1/signals/reports/$report/"
