@@ -45,6 +45,8 @@
 /* Beyond the statement timeout, how long before the client gives up. */
 #define DEADLINE_GRACE_US (1000 * 1000)
 #define BACKOFF_FIRST_MS 50
+/* A connection idle longer than this is checked before use. */
+#define IDLE_CHECK_US (1000 * 1000)
 
 struct Slot
 {
@@ -56,6 +58,7 @@ struct Slot
 	unsigned	prepared;		/* bit per Statement prepared on conn */
 	int			failures;		/* consecutive failed connection attempts */
 	int64_t		next_attempt;	/* monotonic us: no reconnect before this */
+	int64_t		last_used;		/* monotonic us of the last statement */
 };
 
 typedef struct StatementDef
@@ -231,16 +234,23 @@ retry_after(const Slot *slot)
 
 /*
  * Make sure the slot has a usable connection: notice one the server has
- * closed since its last use, and reconnect unless backing off.
+ * closed while it sat idle (a restart), and reconnect unless backing off.
+ * A connection in steady use is not checked (that read would cost a system
+ * call per request); if it fails, the request gets a 503.
  */
 static bool
 slot_ensure(Slot *slot)
 {
 	if (slot->conn != NULL)
 	{
+		int64_t		now = now_us();
+		bool		busy = now - slot->last_used < IDLE_CHECK_US;
+
+		slot->last_used = now;
 		/* Reads whatever arrived while idle: a termination notice, EOF. */
-		if (PQstatus(slot->conn) == CONNECTION_OK && PQconsumeInput(slot->conn) &&
-			PQstatus(slot->conn) == CONNECTION_OK && !PQisBusy(slot->conn))
+		if (PQstatus(slot->conn) == CONNECTION_OK &&
+			(busy || (PQconsumeInput(slot->conn) && PQstatus(slot->conn) == CONNECTION_OK &&
+					  !PQisBusy(slot->conn))))
 			return true;
 		slot_drop(slot, "connection lost while idle");
 	}
