@@ -6,8 +6,9 @@
 #   GET reports/            the default page (100 of 1,000 reports)
 #   GET scout/scratchpad/   the default 20 entries
 # For each: pgbench (-M prepared, C clients) and wrk (C connections) with the
-# gateway running C threads (= C database connections), then wrk with 64
-# connections for the latency percentiles and the gateway's memory.
+# gateway running C threads (= C database connections), alternating for
+# $ROUNDS (3) rounds and reporting medians; then wrk with 64 connections for
+# the latency percentiles and the gateway's memory.
 # Data are plain INSERTs, so any route that exists is measured; a route that
 # does not exist yet is skipped.
 #   PG_CONFIG=$(/work/tools/mkpg NAME) bench/gateway.sh [seconds] [connections]
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-10}
 conns=${2:-$((2 * $(nproc)))}
+rounds=${ROUNDS:-3}
 port=$((30000 + $$ % 20000))
 
 ensure_packages $BUILD_PACKAGES wrk
@@ -85,11 +87,16 @@ backend_ticks() {
 hz=$(getconf CLK_TCK)
 
 echo "# gateway vs pgbench: $(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem/ {print $2}') GB RAM"
-echo "# $conns connections (gateway threads = pgbench clients = wrk connections), ${seconds}s per run; then wrk -c 64"
+echo "# $conns connections (gateway threads = pgbench clients = wrk connections), ${seconds}s per run, medians of $rounds alternating rounds; then wrk -c 64"
 echo
 echo "| request | pgbench req/s | gateway req/s | ratio | gateway p50 / p99 (c=$conns) | CPU per request: pgbench's backends; gateway / its backends | gateway req/s (c=64) | p50 / p99 (c=64) | gateway RSS (c=64) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# One route: $rounds rounds of pgbench then wrk (alternating, so that other
+# load on the machine weighs on both alike), medians reported; then wrk with
+# 64 connections.
 run() {
     name=$1 route=$2 path=$3
     if ! has_route "$route"; then
@@ -98,27 +105,34 @@ run() {
     fi
     status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url$path")
     [ "$status" = 200 ] || { echo "$name: HTTP $status" >&2; exit 1; }
-
-    "$bindir/pgbench" -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$CLUSTER_DIR/call.sql" \
-        -D path="$path" -D headers="$headers" >"$CLUSTER_DIR/pgbench.out" 2>&1 &
-    pgbench_pid=$!
-    sleep 1; pb0=$(backend_ticks pgbench); sleep $((seconds - 2)); pb1=$(backend_ticks pgbench)
-    wait $pgbench_pid
-    pg=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$CLUSTER_DIR/pgbench.out")
-    pgcpu=$(awk -v b=$((pb1 - pb0)) -v tps="$pg" -v s=$((seconds - 2)) -v hz="$hz" \
-        'BEGIN {printf "%.0f us", b * 1e6 / hz / (tps * s)}')
     wrk -t 2 -c "$conns" -d 2 -H "Authorization: Bearer $token" "$url$path" >/dev/null
-    gw0=$(ticks $gw_pid); be0=$(backend_ticks)
-    out=$(wrk -t 2 -c "$conns" -d "$seconds" --latency -H "Authorization: Bearer $token" "$url$path")
-    gw1=$(ticks $gw_pid); be1=$(backend_ticks)
-    requests=$(echo "$out" | sed -n 's/^\s*\([0-9]*\) requests in.*/\1/p')
-    cpu=$(awk -v g=$((gw1 - gw0)) -v b=$((be1 - be0)) -v n="$requests" -v hz="$hz" \
-        'BEGIN {printf "%.0f / %.0f us", g * 1e6 / hz / n, b * 1e6 / hz / n}')
-    gw=$(echo "$out" | sed -n 's/^Requests\/sec:\s*\([0-9.]*\).*/\1/p')
-    p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
-    p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-    errors=$(echo "$out" | grep -E "Non-2xx|Socket errors" || true)
-    [ -z "$errors" ] || echo "$name (c=$conns): $errors" >&2
+
+    pgs='' gws='' ratios='' p50s='' p99s='' pb=0 pn=0 gt=0 bt=0 gn=0
+    for round in $(seq "$rounds"); do
+        "$bindir/pgbench" -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$CLUSTER_DIR/call.sql" \
+            -D path="$path" -D headers="$headers" >"$CLUSTER_DIR/pgbench.out" 2>&1 &
+        pgbench_pid=$!
+        sleep 1; pb0=$(backend_ticks pgbench); sleep $((seconds - 2)); pb1=$(backend_ticks pgbench)
+        wait $pgbench_pid
+        pg=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$CLUSTER_DIR/pgbench.out")
+        pb=$((pb + pb1 - pb0)); pn=$(awk -v n="$pn" -v t="$pg" -v s=$((seconds - 2)) 'BEGIN {print n + t * s}')
+
+        gw0=$(ticks $gw_pid); be0=$(backend_ticks)
+        out=$(wrk -t 2 -c "$conns" -d "$seconds" --latency -H "Authorization: Bearer $token" "$url$path")
+        gw1=$(ticks $gw_pid); be1=$(backend_ticks)
+        gt=$((gt + gw1 - gw0)); bt=$((bt + be1 - be0))
+        gn=$((gn + $(echo "$out" | sed -n 's/^\s*\([0-9]*\) requests in.*/\1/p')))
+        gw=$(echo "$out" | sed -n 's/^Requests\/sec:\s*\([0-9.]*\).*/\1/p')
+        errors=$(echo "$out" | grep -E "Non-2xx|Socket errors" || true)
+        [ -z "$errors" ] || echo "$name (c=$conns, round $round): $errors" >&2
+
+        pgs="$pgs $pg" gws="$gws $gw"
+        ratios="$ratios $(awk -v a="$gw" -v b="$pg" 'BEGIN {printf "%.2f", a / b}')"
+        p50s="$p50s $(echo "$out" | awk '$1 == "50%" {print $2}' | sed 's/us$/e-3/; s/ms$//; s/s$/e3/')"
+        p99s="$p99s $(echo "$out" | awk '$1 == "99%" {print $2}' | sed 's/us$/e-3/; s/ms$//; s/s$/e3/')"
+    done
+    cpu=$(awk -v pb="$pb" -v pn="$pn" -v g="$gt" -v b="$bt" -v n="$gn" -v hz="$hz" \
+        'BEGIN {printf "%.0f us; %.0f / %.0f us", pb * 1e6 / hz / pn, g * 1e6 / hz / n, b * 1e6 / hz / n}')
 
     out=$(wrk -t 2 -c 64 -d "$seconds" --latency -H "Authorization: Bearer $token" "$url$path" &
           sleep $((seconds / 2)); grep VmRSS /proc/$gw_pid/status >"$CLUSTER_DIR/rss"; wait)
@@ -129,9 +143,9 @@ run() {
     [ -z "$errors" ] || echo "$name (c=64): $errors" >&2
     rss=$(awk '{printf "%.1f MB", $2 / 1024}' "$CLUSTER_DIR/rss")
 
-    ratio=$(awk -v a="$gw" -v b="$pg" 'BEGIN {printf "%.2f", a / b}')
-    printf '| %s | %.0f | %.0f | %s | %s / %s | %s; %s | %.0f | %s / %s | %s |\n' "$name" "$pg" "$gw" "$ratio" \
-        "$p50" "$p99" "$pgcpu" "$cpu" "$gw64" "$p50_64" "$p99_64" "$rss"
+    printf '| %s | %.0f | %.0f | %s | %.2fms / %.2fms | %s | %.0f | %s / %s | %s |\n' "$name" \
+        "$(echo $pgs | median)" "$(echo $gws | median)" "$(echo $ratios | median)" \
+        "$(echo $p50s | median)" "$(echo $p99s | median)" "$cpu" "$gw64" "$p50_64" "$p99_64" "$rss"
 }
 
 run 'GET reports/:id/' 'reports/{id}/' "/api/projects/1/signals/reports/$report/"
