@@ -89,8 +89,8 @@ hz=$(getconf CLK_TCK)
 echo "# gateway vs pgbench: $(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem/ {print $2}') GB RAM"
 echo "# $conns connections (gateway threads = pgbench clients = wrk connections), ${seconds}s per run, medians of $rounds alternating rounds; then wrk -c 64"
 echo
-echo "| request | pgbench req/s | gateway req/s | ratio | gateway p50 / p99 (c=$conns) | CPU per request: pgbench's backends; gateway / its backends | gateway req/s (c=64) | p50 / p99 (c=64) | gateway RSS (c=64) |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| request | pgbench req/s | gateway req/s | ratio | pgbench p50 / p99 | gateway p50 / p99 | CPU per request: pgbench's backends; gateway / its backends | gateway req/s (c=64) | gateway p50 / p99 (c=64) | gateway RSS (c=64) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
@@ -100,22 +100,29 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{v[NR] = $1} END {print v
 run() {
     name=$1 route=$2 path=$3
     if ! has_route "$route"; then
-        echo "| $name | (route not on this branch) | | | | | | | |"
+        echo "| $name | (route not on this branch) | | | | | | | | |"
         return
     fi
     status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url$path")
     [ "$status" = 200 ] || { echo "$name: HTTP $status" >&2; exit 1; }
     wrk -t 2 -c "$conns" -d 2 -H "Authorization: Bearer $token" "$url$path" >/dev/null
 
-    pgs='' gws='' ratios='' p50s='' p99s='' pb=0 pn=0 gt=0 bt=0 gn=0
+    pgs='' gws='' ratios='' p50s='' p99s='' pg50s='' pg99s='' pb=0 pn=0 gt=0 bt=0 gn=0
     for round in $(seq "$rounds"); do
+        rm -f "$CLUSTER_DIR"/pglog.*
         "$bindir/pgbench" -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$CLUSTER_DIR/call.sql" \
+            -l --log-prefix="$CLUSTER_DIR/pglog" \
             -D path="$path" -D headers="$headers" >"$CLUSTER_DIR/pgbench.out" 2>&1 &
         pgbench_pid=$!
         sleep 1; pb0=$(backend_ticks pgbench); sleep $((seconds - 2)); pb1=$(backend_ticks pgbench)
         wait $pgbench_pid
         pg=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$CLUSTER_DIR/pgbench.out")
         pb=$((pb + pb1 - pb0)); pn=$(awk -v n="$pn" -v t="$pg" -v s=$((seconds - 2)) 'BEGIN {print n + t * s}')
+        # pgbench's own latencies (third field of its per-transaction log, in us)
+        cat "$CLUSTER_DIR"/pglog.* | awk '{print $3}' | sort -n >"$CLUSTER_DIR/pglat"
+        n=$(wc -l <"$CLUSTER_DIR/pglat")
+        pg50s="$pg50s $(sed -n "$(( (n + 1) / 2 ))p" "$CLUSTER_DIR/pglat" | awk '{print $1 / 1000}')"
+        pg99s="$pg99s $(sed -n "$(( n * 99 / 100 ))p" "$CLUSTER_DIR/pglat" | awk '{print $1 / 1000}')"
 
         gw0=$(ticks $gw_pid); be0=$(backend_ticks)
         out=$(wrk -t 2 -c "$conns" -d "$seconds" --latency -H "Authorization: Bearer $token" "$url$path")
@@ -143,8 +150,9 @@ run() {
     [ -z "$errors" ] || echo "$name (c=64): $errors" >&2
     rss=$(awk '{printf "%.1f MB", $2 / 1024}' "$CLUSTER_DIR/rss")
 
-    printf '| %s | %.0f | %.0f | %s | %.2fms / %.2fms | %s | %.0f | %s / %s | %s |\n' "$name" \
+    printf '| %s | %.0f | %.0f | %s | %.2fms / %.2fms | %.2fms / %.2fms | %s | %.0f | %s / %s | %s |\n' "$name" \
         "$(echo $pgs | median)" "$(echo $gws | median)" "$(echo $ratios | median)" \
+        "$(echo $pg50s | median)" "$(echo $pg99s | median)" \
         "$(echo $p50s | median)" "$(echo $p99s | median)" "$cpu" "$gw64" "$p50_64" "$p99_64" "$rss"
 }
 

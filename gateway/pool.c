@@ -484,7 +484,8 @@ pool_init(const GatewayConfig *config)
 	{
 		slots[i].index = i;
 		pthread_mutex_init(&slots[i].cancel_lock, NULL);
-		if (slot_connect(&slots[i]))
+		/* After a failure the rest connect on first use: start listening now. */
+		if (connected == i && slot_connect(&slots[i]))
 			connected++;
 	}
 	log_message(LOG_LEVEL_INFO, "%d of %d database connections open", connected, nslots);
