@@ -170,6 +170,32 @@ is($status, 405, 'an unknown method: 405');
 like($head, qr/^Allow: PUT, DELETE\r?$/m, 'with Allow');
 is($body, error_body('invalid_request', 'method_not_allowed', 'Method "BREW" not allowed.'), '405 body');
 
+# Random garbage, and valid requests with random bytes in every part, from a
+# fixed seed: every answer is a 1xx-4xx status line or nothing (garbage that
+# never makes a request line waits for --request-timeout).
+srand(20261126);
+sub random_bytes { join '', map { chr(int(rand(256))) } 1 .. $_[0] }
+my $answered = 0;
+for my $i (1 .. 40)
+{
+	my $kind = $i % 4;
+	my $req =
+	    $kind == 0 ? random_bytes(1 + int(rand(300)))
+	  : $kind == 1 ? random_bytes(int(rand(8))) . " $base/" . random_bytes(int(rand(40))) . " HTTP/1.1\r\nHost: t\r\n\r\n"
+	  : $kind == 2 ? "POST $base/scout/scratchpad/ HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $scout\r\n"
+		  . "Content-Type: application/json\r\nContent-Length: 40\r\n\r\n" . random_bytes(40)
+	  : "GET $base/processing/?" . random_bytes(int(rand(60))) . " HTTP/1.1\r\nHost: t\r\nX-R: "
+		  . random_bytes(int(rand(60))) . "\r\nAuthorization: Bearer $alice\r\n\r\n";
+	my $raw = raw_request($port, $req, 1, 1);
+	$answered++ if $raw eq '' || $raw =~ m{^HTTP/1\.[01] [1-4]\d\d };
+	if ($raw =~ m{^HTTP/1\.[01] 5\d\d })
+	{
+		fail('no 5xx for random input');
+		diag(substr($raw, 0, 300));
+	}
+}
+is($answered, 40, '40 random requests: each answered with a status, or not at all');
+
 # Still alive and serving after all of it.
 my $r = $gw->request('GET', '/readyz');
 is($r->{status}, 200, 'the gateway still serves');

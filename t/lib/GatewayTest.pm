@@ -104,15 +104,17 @@ sub decode_json_ok
 }
 
 # Send raw bytes on a new connection and read until the server closes it
-# or timeout seconds pass.  Returns what was read.
+# or timeout seconds pass (with half_close: end our side after sending, and
+# stop at the first whole response).  Returns what was read.
 sub raw_request
 {
-	my ($port, $bytes, $timeout) = @_;
+	my ($port, $bytes, $timeout, $half_close) = @_;
 	$timeout //= 30;
 	my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp')
 	  or die "connect: $!";
 	$sock->autoflush(1);
 	print $sock $bytes;
+	shutdown($sock, 1) if $half_close;
 	my $got = '';
 	my $deadline = time + $timeout;
 	while (time < $deadline)
@@ -124,9 +126,20 @@ sub raw_request
 		my $n = sysread($sock, my $buf, 65536);
 		last if !defined $n || $n == 0;
 		$got .= $buf;
+		last if $half_close && response_complete($got);
 	}
 	close $sock;
 	return $got;
+}
+
+# Whether raw holds one whole response (headers, and a body of Content-Length).
+sub response_complete
+{
+	my ($raw) = @_;
+	my $end = index($raw, "\r\n\r\n");
+	return 0 if $end < 0;
+	my ($length) = substr($raw, 0, $end) =~ /^Content-Length:\s*(\d+)/mi;
+	return length($raw) - $end - 4 >= ($length // 0);
 }
 
 # Run a command as the postgres OS user (the cluster's owner).
