@@ -11,8 +11,8 @@ PG_CPPFLAGS = -I$(srcdir)/src
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = hostile setup profile keys processing source_configs scratchpad scout_runs emit reports grouping grouping_quality badinput privileges cleanup
-ISOLATION = scratchpad_upsert source_config_create profile_concurrent_miss grouping_concurrent
+REGRESS = hostile setup profile keys processing source_configs scratchpad scout_runs emit reports grouping grouping_quality pipeline badinput privileges cleanup
+ISOLATION = scratchpad_upsert source_config_create profile_concurrent_miss grouping_concurrent pipeline_concurrent
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -20,3 +20,20 @@ include $(PGXS)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@
+
+# The HTTP gateway (gateway/Makefile): built by "all", installed by "install"
+# into the bindir of $(PG_CONFIG), removed by "clean".
+all: gateway
+install: install-gateway
+clean: clean-gateway
+
+gateway:
+	$(MAKE) -C gateway PG_CONFIG=$(PG_CONFIG)
+
+install-gateway: gateway
+	$(MAKE) -C gateway install PG_CONFIG=$(PG_CONFIG)
+
+clean-gateway:
+	$(MAKE) -C gateway clean
+
+.PHONY: gateway install-gateway clean-gateway

@@ -43,7 +43,7 @@ lookup_sqlstate(int sqlstate, int *status, const char **code)
 {
 	int			class = ERRCODE_TO_CATEGORY(sqlstate);
 
-	for (int i = 0; i < lengthof(sqlstate_statuses); i++)
+	for (int i = 0; i < (int) lengthof(sqlstate_statuses); i++)
 	{
 		if (sqlstate_statuses[i].sqlstate == sqlstate)
 		{

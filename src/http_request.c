@@ -150,7 +150,7 @@ parse_query_string(HttpRequest *req, const char *query)
 	while (*p)
 	{
 		const char *amp = strchr(p, '&');
-		int			len = amp ? amp - p : strlen(p);
+		int			len = amp ? (int) (amp - p) : (int) strlen(p);
 		const char *eq = memchr(p, '=', len);
 		int			name_len = eq ? eq - p : len;
 		QueryParam *param;

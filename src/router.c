@@ -81,7 +81,7 @@ pattern_matches(const char *pattern, HttpRequest *req, const char **id)
 	for (int i = 0; i < req->nsegments; i++)
 	{
 		const char *slash = strchr(p, '/');
-		int			len = slash ? slash - p : strlen(p);
+		int			len = slash ? (int) (slash - p) : (int) strlen(p);
 
 		if (len == 0)
 			return false;

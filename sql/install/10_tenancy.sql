@@ -102,6 +102,10 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF research_mode IS NOT NULL AND research_mode OPERATOR(pg_catalog.<>) ALL ('{builtin,external}'::text[]) THEN
+        RAISE EXCEPTION 'research_mode must be builtin or external'
+            USING ERRCODE = 'invalid_parameter_value', COLUMN = 'research_mode';
+    END IF;
     UPDATE @extschema@.team_settings s
        SET ai_processing_approved = coalesce(set_team_settings.ai_processing_approved, s.ai_processing_approved),
            product_description = coalesce(set_team_settings.product_description, s.product_description),

@@ -1,16 +1,23 @@
 -- source_configs/: which signal sources a team has set up, and whether they are on.
 
--- A source config as the API shows it.  No SET search_path: the body is fully
--- qualified and has no operators, and leaving it off lets the planner inline it.
+-- A source config in API responses: the type names the JSON keys, in order.
+CREATE TYPE @extschema@.api_source_config AS (
+    id uuid, source_product text, source_type text, enabled boolean, config jsonb,
+    created_at text, updated_at text, status text);
+COMMENT ON TYPE @extschema@.api_source_config IS
+'the JSON shape of a source config in API responses';
+
+-- A source config as the API shows it.  The row-to-JSON helpers have no SET
+-- search_path and no FROM clause, so that the planner inlines them: their
+-- bodies are fully qualified and use no operators.
 CREATE FUNCTION @extschema@.source_config_json(c @extschema@.source_configs)
 RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.row_to_json(r)
-      FROM (SELECT c.id, c.source_product, c.source_type, c.enabled, c.config,
-                   @extschema@.iso_time(c.created_at) AS created_at,
-                   @extschema@.iso_time(c.updated_at) AS updated_at,
-                   c.status) r
+    SELECT pg_catalog.row_to_json(ROW(c.id, c.source_product, c.source_type, c.enabled, c.config,
+                                      @extschema@.iso_time(c.created_at),
+                                      @extschema@.iso_time(c.updated_at),
+                                      c.status)::@extschema@.api_source_config)
 $$;
 COMMENT ON FUNCTION @extschema@.source_config_json(@extschema@.source_configs) IS
 'a source config row as the API shows it';

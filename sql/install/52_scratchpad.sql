@@ -1,15 +1,19 @@
 -- scout/scratchpad/: the scouts' memory, one entry per (team, key).
 
--- A scratchpad entry as the API shows it.  No SET search_path, so that it inlines.
+CREATE TYPE @extschema@.api_scratchpad_entry AS (
+    key text, content text, created_at text, updated_at text, created_by_run_id uuid);
+COMMENT ON TYPE @extschema@.api_scratchpad_entry IS
+'the JSON shape of a scratchpad entry in API responses';
+
+-- A scratchpad entry as the API shows it (inlinable, like source_config_json).
 CREATE FUNCTION @extschema@.scratchpad_json(e @extschema@.scratchpad)
 RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.row_to_json(r)
-      FROM (SELECT e.key, e.content,
-                   @extschema@.iso_time(e.created_at) AS created_at,
-                   @extschema@.iso_time(e.updated_at) AS updated_at,
-                   e.created_by_run_id) r
+    SELECT pg_catalog.row_to_json(ROW(e.key, e.content,
+                                      @extschema@.iso_time(e.created_at),
+                                      @extschema@.iso_time(e.updated_at),
+                                      e.created_by_run_id)::@extschema@.api_scratchpad_entry)
 $$;
 COMMENT ON FUNCTION @extschema@.scratchpad_json(@extschema@.scratchpad) IS
 'a scratchpad entry as the API shows it';

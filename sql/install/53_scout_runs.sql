@@ -140,24 +140,28 @@ $$;
 COMMENT ON FUNCTION @extschema@.finish_scout_run(bigint, uuid, text, text, text) IS
 'finish a run as completed, failed or cancelled, recording its summary and (for failures) its error';
 
--- A run as the API shows it.  No SET search_path, so that it inlines.
+CREATE TYPE @extschema@.api_scout_run AS (
+    run_id uuid, skill_name text, skill_version integer, status text, started_at text,
+    completed_at text, task_id text, task_run_id text, task_url text, summary text,
+    created_at text, emitted_count integer, emitted_finding_ids text[], error text);
+COMMENT ON TYPE @extschema@.api_scout_run IS
+'the JSON shape of a scout run in API responses';
+
+-- A run as the API shows it (inlinable, like source_config_json).
 CREATE FUNCTION @extschema@.scout_run_json(r @extschema@.scout_runs)
 RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.row_to_json(j)
-      FROM (SELECT r.id AS run_id, r.skill_name, r.skill_version, r.status,
-                   @extschema@.iso_time(r.started_at) AS started_at,
-                   @extschema@.iso_time(r.completed_at) AS completed_at,
-                   r.task_id, r.task_run_id,
-                   CASE WHEN r.task_id IS NOT NULL AND r.task_run_id IS NOT NULL
-                        THEN pg_catalog.format('/project/%s/tasks/%s?runId=%s',
-                                               r.team_id, r.task_id, r.task_run_id)
-                   END AS task_url,
-                   r.summary,
-                   @extschema@.iso_time(r.created_at) AS created_at,
-                   r.emitted_count, r.emitted_finding_ids,
-                   r.error) j
+    SELECT pg_catalog.row_to_json(ROW(
+               r.id, r.skill_name, r.skill_version, r.status,
+               @extschema@.iso_time(r.started_at), @extschema@.iso_time(r.completed_at),
+               r.task_id, r.task_run_id,
+               CASE WHEN r.task_id IS NOT NULL AND r.task_run_id IS NOT NULL
+                    THEN pg_catalog.format('/project/%s/tasks/%s?runId=%s',
+                                           r.team_id, r.task_id, r.task_run_id)
+               END,
+               r.summary, @extschema@.iso_time(r.created_at),
+               r.emitted_count, r.emitted_finding_ids, r.error)::@extschema@.api_scout_run)
 $$;
 COMMENT ON FUNCTION @extschema@.scout_run_json(@extschema@.scout_runs) IS
 'a scout run as the API shows it';

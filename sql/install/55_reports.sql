@@ -13,19 +13,26 @@ $$;
 COMMENT ON FUNCTION @extschema@.is_suggested_reviewer(@extschema@.reports, uuid) IS
 'whether the viewer appears in the report''s newest suggested_reviewers artefact (false for failed, and for ready + not_actionable)';
 
--- A report as the API shows it, for the given viewer.  Inlinable.
+CREATE TYPE @extschema@.api_report AS (
+    id uuid, title text, summary text, status text, total_weight double precision,
+    signal_count integer, signals_at_run integer, created_at text, updated_at text,
+    artefact_count integer, priority text, actionability text, already_addressed boolean,
+    is_suggested_reviewer boolean, source_products text[], implementation_pr_url text);
+COMMENT ON TYPE @extschema@.api_report IS
+'the JSON shape of a report in API responses';
+
+-- A report as the API shows it, for the given viewer.  Inlinable (no SET, no
+-- FROM): lists build it for every row of a page.
 CREATE FUNCTION @extschema@.report_json(r @extschema@.reports, viewer uuid)
 RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.row_to_json(j)
-      FROM (SELECT r.id, r.title, r.summary, r.status, r.total_weight, r.signal_count,
-                   r.signals_at_run,
-                   @extschema@.iso_time(r.created_at) AS created_at,
-                   @extschema@.iso_time(r.updated_at) AS updated_at,
-                   r.artefact_count, r.priority, r.actionability, r.already_addressed,
-                   @extschema@.is_suggested_reviewer(r, viewer) AS is_suggested_reviewer,
-                   r.source_products, r.implementation_pr_url) j
+    SELECT pg_catalog.row_to_json(ROW(
+               r.id, r.title, r.summary, r.status, r.total_weight, r.signal_count,
+               r.signals_at_run, @extschema@.iso_time(r.created_at), @extschema@.iso_time(r.updated_at),
+               r.artefact_count, r.priority, r.actionability, r.already_addressed,
+               @extschema@.is_suggested_reviewer(r, viewer),
+               r.source_products, r.implementation_pr_url)::@extschema@.api_report)
 $$;
 COMMENT ON FUNCTION @extschema@.report_json(@extschema@.reports, uuid) IS
 'a report as the API shows it to the viewer';
@@ -427,13 +434,17 @@ $$;
 COMMENT ON FUNCTION @extschema@.report_delete(bigint, uuid) IS
 'delete a report: it disappears from the API and no signal joins it again';
 
+CREATE TYPE @extschema@.api_artefact AS (id uuid, type text, content jsonb, created_at text);
+COMMENT ON TYPE @extschema@.api_artefact IS
+'the JSON shape of a report artefact in API responses';
+
 -- An artefact as the API shows it.  Inlinable.
 CREATE FUNCTION @extschema@.artefact_json(a @extschema@.report_artefacts)
 RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.row_to_json(j)
-      FROM (SELECT a.id, a.type, a.content, @extschema@.iso_time(a.created_at) AS created_at) j
+    SELECT pg_catalog.row_to_json(ROW(a.id, a.type, a.content,
+                                      @extschema@.iso_time(a.created_at))::@extschema@.api_artefact)
 $$;
 COMMENT ON FUNCTION @extschema@.artefact_json(@extschema@.report_artefacts) IS
 'a report artefact as the API shows it';
@@ -467,17 +478,23 @@ $$;
 COMMENT ON FUNCTION @extschema@.report_artefacts_list(bigint, uuid, integer, integer) IS
 'a page of the report''s artefacts, newest first';
 
+CREATE TYPE @extschema@.api_signal AS (
+    id uuid, source_product text, source_type text, source_id text, description text,
+    weight double precision, extra jsonb, dedupe_keys text[], run_id uuid, created_at text,
+    grouped_at text, match_method text, match_score real, match_detail jsonb);
+COMMENT ON TYPE @extschema@.api_signal IS
+'the JSON shape of a signal, with how it joined its report, in API responses';
+
 -- A signal with its match evidence, as GET reports/:id/signals/ shows it.  Inlinable.
 CREATE FUNCTION @extschema@.signal_json(s @extschema@.signals)
 RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.row_to_json(j)
-      FROM (SELECT s.id, s.source_product, s.source_type, s.source_id, s.description, s.weight,
-                   s.extra, s.dedupe_keys, s.run_id,
-                   @extschema@.iso_time(s.created_at) AS created_at,
-                   @extschema@.iso_time(s.grouped_at) AS grouped_at,
-                   s.match_method, s.match_score, s.match_detail) j
+    SELECT pg_catalog.row_to_json(ROW(
+               s.id, s.source_product, s.source_type, s.source_id, s.description, s.weight,
+               s.extra, s.dedupe_keys, s.run_id,
+               @extschema@.iso_time(s.created_at), @extschema@.iso_time(s.grouped_at),
+               s.match_method, s.match_score, s.match_detail)::@extschema@.api_signal)
 $$;
 COMMENT ON FUNCTION @extschema@.signal_json(@extschema@.signals) IS
 'a signal and how it joined its report (match_method, match_score, match_detail)';

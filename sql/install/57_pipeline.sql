@@ -81,3 +81,9 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.process_pending(integer) IS
 'group queued signals of every unpaused team now (at most max_signals); for installations without the background worker';
+
+-- Draining queues is the workers' job, or an administrator's (pg_cron).
+REVOKE ALL ON FUNCTION @extschema@.process_next_team(bigint, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.process_pending(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.summarize_candidates(bigint, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.summarize_report(bigint, uuid) FROM PUBLIC;

@@ -56,3 +56,6 @@ AS 'MODULE_PATHNAME', 'signals_routes_list'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.routes() IS
 'the REST API''s routes: method, path, required scope, the domain function serving it, response kind and arguments';
+
+-- Let a running PostgREST pick up the new functions.
+NOTIFY pgrst, 'reload schema';
