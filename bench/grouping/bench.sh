@@ -12,23 +12,9 @@ measure=${MEASURE:-20000}
 
 if [ -z "${PGHOST:-}" ]; then
     build_and_install
-    bindir=$(pg_bindir)
-    tmp=$(mktemp -d /tmp/signals-bench.XXXXXX)
-    chmod 755 "$tmp"; as_root chown postgres "$tmp"
-    port=$((20000 + $$ % 20000))
-    trap 'as_postgres "$bindir/pg_ctl" -D "$tmp/data" -m fast stop >/dev/null 2>&1 || true; as_root rm -rf "$tmp"' EXIT INT TERM
-    as_postgres "$bindir/initdb" -D "$tmp/data" -U postgres -E UTF8 --locale=C.UTF-8 -A trust >/dev/null
-    cat <<CONF | as_postgres tee -a "$tmp/data/postgresql.conf" >/dev/null
-listen_addresses = ''
-unix_socket_directories = '$tmp'
-port = $port
-shared_preload_libraries = 'signals'
-shared_buffers = 2GB
+    start_throwaway_cluster "shared_buffers = 2GB
 max_wal_size = 16GB
-checkpoint_timeout = 30min
-CONF
-    as_postgres "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w start >/dev/null
-    export PGHOST="$tmp" PGPORT="$port" PGUSER=postgres
+checkpoint_timeout = 30min"
     psql -X -q -c "CREATE EXTENSION signals CASCADE"
 fi
 

@@ -1,22 +1,9 @@
--- Tenancy for SQL callers: row-level security by team on every team table,
--- granting a team to a database role, and keeping user data in pg_dump.
+-- Tenancy for SQL callers: granting a team to a database role, the policies
+-- of the tables that are not keyed by team, and keeping user data in pg_dump.
+-- Every team-keyed table gets its row-level security in 99_row_security.sql.
 -- The extension owner bypasses these policies; signals.http_handle runs as
 -- the owner and enforces tenancy itself from the API key.
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY '{teams,team_settings,team_members,processing_state,source_configs,scout_configs,scout_runs,reports,report_artefacts,signals,scratchpad,project_profiles}'::text[] LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE pg_catalog.format(
-            'CREATE POLICY team_isolation ON @extschema@.%I
-                 USING (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))
-                 WITH CHECK (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))', t);
-        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('@extschema@.%I', t), '');
-    END LOOP;
-END
-$$;
 
 ALTER TABLE @extschema@.team_roles ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_roles ON @extschema@.team_roles

@@ -61,20 +61,6 @@ CREATE TABLE @extschema@.grouping_dedupe (
 COMMENT ON TABLE @extschema@.grouping_dedupe IS
 'dedupe index: for a dedupe key hash, the reports whose signals carried it and when the newest of them arrived';
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY '{grouping_state,grouping_df,grouping_reports,grouping_postings,grouping_dedupe}'::text[] LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE pg_catalog.format(
-            'CREATE POLICY team_isolation ON @extschema@.%I
-                 USING (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))
-                 WITH CHECK (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))', t);
-        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('@extschema@.%I', t), '');
-    END LOOP;
-END
-$$;
 
 -- Group up to max_signals of the team's queued signals; returns how many.
 CREATE FUNCTION @extschema@.group_pending(team_id bigint, max_signals integer)

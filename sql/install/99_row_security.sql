@@ -1,0 +1,30 @@
+-- Row-level security by team on every table with a team_id column, whoever
+-- added it: a role sees and writes only the rows of the teams granted to it
+-- (signals.grant_team).  These tables also hold user data, so pg_dump keeps
+-- them.  The API keys (which a team's scout tokens reference) are not for SQL
+-- callers at all, and team_roles has its own policy (40_security.sql).
+
+DO $$
+DECLARE
+    t name;
+BEGIN
+    FOR t IN
+        SELECT c.relname
+          FROM pg_catalog.pg_class c
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+         WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+           AND c.relkind OPERATOR(pg_catalog.=) 'r'
+           AND a.attname OPERATOR(pg_catalog.=) 'team_id'
+           AND NOT a.attisdropped
+           AND c.relname OPERATOR(pg_catalog.<>) ALL ('{api_keys,team_roles}'::name[])
+         ORDER BY c.relname
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE pg_catalog.format(
+            'CREATE POLICY team_isolation ON @extschema@.%I
+                 USING (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))
+                 WITH CHECK (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))', t);
+        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('@extschema@.%I', t), '');
+    END LOOP;
+END
+$$;
