@@ -156,6 +156,10 @@ CREATE INDEX reports_suggested_reviewers_idx
     ON @extschema@.reports USING gin (team_id, suggested_reviewers);
 CREATE INDEX reports_created_idx
     ON @extschema@.reports (team_id, created_at DESC, id);
+-- Priority changes only with a new judgment, so this index costs grouping
+-- nothing; total_weight and signal_count change with every signal and have none.
+CREATE INDEX reports_priority_idx
+    ON @extschema@.reports (team_id, priority_rank, id);
 COMMENT ON TABLE @extschema@.reports IS
 'a group of related signals, worked through the inbox states from potential to ready or resolved';
 
