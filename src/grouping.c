@@ -482,7 +482,7 @@ title_from(const char *description)
 		s++;
 	}
 	e = strchr(s, '\n');
-	len = e ? e - s : strlen(s);
+	len = e ? (int) (e - s) : (int) strlen(s);
 	while (len > 0 && isspace((unsigned char) s[len - 1]))
 		len--;
 	if (len == 0)
