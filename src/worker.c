@@ -31,6 +31,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
 #include "signals.h"
@@ -51,6 +52,7 @@ static char *worker_database = NULL;
 static int	worker_count = 1;
 static int	worker_naptime_ms = 1000;
 static int	worker_batch_size = 500;
+static int	worker_prune_interval_s = 86400;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -227,12 +229,80 @@ worker_step(int64 *last_team)
 	return found_team;
 }
 
+/*
+ * Prune the grouping index of every team: rows for deleted reports and for
+ * reports without a signal inside the grouping window.  One transaction.
+ */
+static void
+worker_prune(void)
+{
+	int			rc;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "signals: pruning the grouping index");
+
+	rc = SPI_execute("SELECT pg_catalog.sum(signals.grouping_prune(t.team_id)) FROM signals.teams t"
+					 " WHERE EXISTS (SELECT FROM pg_catalog.pg_extension e"
+					 "                WHERE e.extname OPERATOR(pg_catalog.=) 'signals')",
+					 false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "pruning the grouping index failed: %s", SPI_result_code_string(rc));
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* Whether the extension is installed in the worker's database. */
+static bool
+extension_installed(void)
+{
+	bool		installed;
+
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_execute("SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'signals'",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the signals extension");
+	installed = SPI_processed == 1;
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return installed;
+}
+
+/* How long an idle worker sleeps: the naptime, or until the next prune is due. */
+static long
+idle_timeout_ms(int worker_number, TimestampTz last_prune)
+{
+	long		timeout = worker_naptime_ms;
+
+	if (worker_number == 1 && worker_prune_interval_s > 0)
+	{
+		TimestampTz due = TimestampTzPlusMilliseconds(last_prune,
+													  (int64) worker_prune_interval_s * 1000);
+		long		until_due = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), due);
+
+		timeout = Min(timeout, Max(until_due, 10));
+	}
+	return timeout;
+}
+
 /* Entry point of a worker process. */
 void
 signals_worker_main(Datum main_arg)
 {
 	int64		last_team = 0;
 	int			slot;
+	TimestampTz last_prune = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -270,8 +340,19 @@ signals_worker_main(Datum main_arg)
 		if (worked)
 			continue;
 
+		if (DatumGetInt32(main_arg) == 1 && worker_prune_interval_s > 0 &&
+			TimestampDifferenceExceeds(last_prune, GetCurrentTimestamp(),
+									   worker_prune_interval_s * 1000) &&
+			extension_installed())
+		{
+			worker_prune();
+			last_prune = GetCurrentTimestamp();
+			continue;
+		}
+
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 worker_naptime_ms, PG_WAIT_EXTENSION);
+						 idle_timeout_ms(DatumGetInt32(main_arg), last_prune),
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }
@@ -293,6 +374,11 @@ worker_init(void)
 							"New signals wake the workers at once; this bounds how late a pause's end is noticed.",
 							&worker_naptime_ms, 1000, 10, 3600 * 1000,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("signals.prune_interval",
+							"How often a worker removes grouping index rows that can no longer match (0 never).",
+							"Rows of deleted reports and of reports without a signal inside signals.grouping_window_days.",
+							&worker_prune_interval_s, 86400, 0, INT_MAX / 1000,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("signals.batch_size",
 							"Signals of one team a worker groups per transaction.",
 							NULL, &worker_batch_size, 500, 1, 100000,

@@ -20,7 +20,8 @@ SELECT pg_reload_conf() \g /dev/null
 SQL
 END
 {
-	eval { psql($db, "ALTER SYSTEM RESET signals.naptime; SELECT pg_reload_conf(); DROP EXTENSION IF EXISTS signals;") };
+	eval { psql($db, "ALTER SYSTEM RESET signals.naptime; ALTER SYSTEM RESET signals.prune_interval;"
+			. " SELECT pg_reload_conf(); DROP EXTENSION IF EXISTS signals;") };
 }
 sleep 0.5;
 
@@ -77,5 +78,15 @@ SELECT count(*) FROM signals.reports r
 SQL
 is(psql($db, "SELECT sum(signal_count) FROM signals.reports"),
 	psql($db, "SELECT count(*) FROM signals.signals"), 'the reports hold every signal exactly once');
+
+# Worker 1 prunes the grouping index now and then: a deleted report's rows go.
+my $deleted = psql($db, "SELECT id FROM signals.reports WHERE team_id = 1 ORDER BY id LIMIT 1");
+psql($db, "SELECT signals.report_delete(1, '$deleted')");
+cmp_ok(psql($db, "SELECT count(*) FROM signals.grouping_postings WHERE report_id = '$deleted'"), '>', 0,
+	'the deleted report still has grouping index rows');
+psql($db, "ALTER SYSTEM SET signals.prune_interval = '1s'; SELECT pg_reload_conf();");
+ok(wait_until(sub { psql($db, "SELECT count(*) FROM signals.grouping_postings WHERE report_id = '$deleted'") == 0 }, 30),
+	'the worker pruned them');
+psql($db, "ALTER SYSTEM RESET signals.prune_interval; SELECT pg_reload_conf();");
 
 done_testing();
