@@ -49,8 +49,9 @@ pg_bindir() {
 start_throwaway_cluster() {
     bindir=$(pg_bindir)
     CLUSTER_DIR=$(mktemp -d /tmp/signals-cluster.XXXXXX)
-    chmod 755 "$CLUSTER_DIR"
-    as_root chown postgres "$CLUSTER_DIR"
+    # The server (as postgres) puts its data, socket and log here, and the
+    # tests (as the invoking user) their scratch files.
+    chmod 1777 "$CLUSTER_DIR"
     port=$((20000 + $$ % 20000))
     trap stop_throwaway_cluster EXIT INT TERM
     as_postgres "$bindir/initdb" -D "$CLUSTER_DIR/data" -U postgres -E UTF8 --locale=C.UTF-8 -A trust >/dev/null
