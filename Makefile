@@ -21,6 +21,9 @@ include $(PGXS)
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@
 
+# Every object is rebuilt when a header changes (PGXS tracks no dependencies).
+$(OBJS): $(wildcard src/*.h)
+
 # The HTTP gateway (gateway/Makefile): built by "all", installed by "install"
 # into the bindir of $(PG_CONFIG), removed by "clean".
 all: gateway

@@ -69,6 +69,29 @@ SELECT pg_temp.emit(41, 'a4', 'TypeError still in checkout', 0.9, '{et-1}');
 SELECT signals.process_pending() AS grouped;
 SELECT status, signal_count FROM signals.reports WHERE id = :'report_41';
 
+-- A ready report that gathers signals_at_run signals again is promoted and
+-- researched again.
+SELECT signals_at_run, run_count FROM signals.reports WHERE id = :'report_41';
+SELECT pg_temp.emit(41, 'a' || i, 'TypeError keeps coming in checkout', 0.5, '{et-1}') FROM generate_series(5, 7) i;
+SELECT signals.process_pending() AS grouped;
+SELECT status, signal_count, signals_at_run, run_count FROM signals.reports WHERE id = :'report_41';
+
+-- A description whose first lines are blank (form feeds, tabs) still gets a title.
+SELECT pg_temp.emit(41, 'ff', E'\f\n\t\x0B\nCheckout crashes on submit\nmore detail', 1.0, '{ff-1}');
+SELECT signals.process_pending() AS grouped;
+SELECT status, title FROM signals.reports WHERE team_id = 41 AND title LIKE 'Checkout crashes%';
+
+-- A report a SQL caller broke (its count at the integer maximum) cannot be
+-- summarized; it stays a candidate, and the other teams are still served.
+UPDATE signals.reports SET status = 'candidate', signal_count = 2147483647 WHERE team_id = 42;
+SELECT pg_temp.emit(41, 'after-broken', 'Dark mode: unreadable again', 0.1);
+SET client_min_messages = error;
+SELECT signals.process_pending() AS grouped;
+RESET client_min_messages;
+SELECT count(*) AS queued FROM signals.signals WHERE team_id IN (41, 42) AND grouped_at IS NULL;
+SELECT status FROM signals.reports WHERE team_id = 42;
+UPDATE signals.reports SET status = 'potential', signal_count = 3 WHERE team_id = 42;
+
 -- External research: candidates wait for an agent.
 SELECT signals.set_team_settings(41, research_mode => 'external');
 SELECT pg_temp.emit(41, 'c1', E'DeadlockDetected in tasks.recalculate_balances\n  File "ledgerly/tasks/balances.py", line 40', 0.7, '{et-9}');

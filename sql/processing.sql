@@ -24,9 +24,15 @@ SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all
 SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all', '{"timestamp": "tomorrow-ish"}');
 SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all', '{"timestamp": 1735689600}');
 SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all', '{"timestamp": "infinity"}');
+SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all', '{"timestamp": "now"}');
+SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all', '{"timestamp": "epoch"}');
+SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all', '{"timestamp": "01/02/2031"}');
+SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all', '{"timestamp": "2031"}');
 SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all', '{"timestamp": "2031-13-45T00:00:00Z"}');
 SELECT * FROM api('PUT', '/api/projects/1/signals/processing/pause/', 'alice_all', '["2031-05-06T07:08:09Z"]');
 SELECT paused_until FROM signals.processing_state WHERE team_id = 1;
+-- HEAD is served as GET.
+SELECT status FROM api('HEAD', '/api/projects/1/signals/processing/', 'alice_all');
 -- Other methods on the pause are refused with the allowed ones listed.
 SELECT status, headers, body FROM signals.http_handle('POST', '/api/projects/1/signals/processing/pause/', '',
     jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'alice_all')));

@@ -113,6 +113,12 @@ SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r5' || '/state
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 0}');
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 100001}');
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": "soon"}');
+SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 2.5}');
+-- Research under way when suppressed is queued again when un-suppressed.
+SELECT body::jsonb ->> 'status' AS status
+  FROM api('POST', '/api/projects/1/signals/reports/00000000-0000-7000-8000-000000000004/state/', 'alice_all', '{"state": "suppressed"}');
+SELECT body::jsonb ->> 'status' AS status
+  FROM api('POST', '/api/projects/1/signals/reports/00000000-0000-7000-8000-000000000004/state/', 'alice_all', '{"state": "potential"}');
 -- candidate -> potential is refused (409); candidate -> suppressed -> back to candidate.
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r5' || '/state/', 'alice_all', '{"state": "potential"}');
 SELECT body::jsonb ->> 'status' AS status FROM api('POST', '/api/projects/1/signals/reports/' || :'r5' || '/state/', 'alice_all', '{"state": "suppressed"}');
@@ -120,7 +126,7 @@ SELECT body::jsonb ->> 'status' AS status FROM api('POST', '/api/projects/1/sign
 -- A report born suppressed goes back to potential; snoozing sets signals_at_run.
 SELECT body::jsonb ->> 'status' AS status FROM api('POST', '/api/projects/1/signals/reports/' || :'r9' || '/state/', 'alice_all', '{"state": "potential"}');
 SELECT body::jsonb -> 'signals_at_run' AS signals_at_run, body::jsonb ->> 'status' AS status
-  FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 5}');
+  FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 5.0}');
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "resolved"}');
 SELECT body::jsonb ->> 'status' AS status FROM api('POST', '/api/projects/1/signals/reports/' || :'r2' || '/state/', 'alice_all', '{"state": "resolved"}');
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r2' || '/state/', 'alice_read', '{"state": "suppressed"}');

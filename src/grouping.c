@@ -274,11 +274,11 @@ static const struct
 		"           SELECT DISTINCT p COLLATE \"C\" FROM pg_catalog.unnest(r.source_products "
 		"                  OPERATOR(pg_catalog.||) pg_catalog.string_to_array(u.products, E'\\x1f')) p "
 		"            ORDER BY 1), "
-		"       status = CASE WHEN r.status OPERATOR(pg_catalog.=) 'potential' "
+		"       status = CASE WHEN r.status OPERATOR(pg_catalog.=) ANY ('{potential,ready}'::pg_catalog.text[]) "
 		"                      AND (r.total_weight OPERATOR(pg_catalog.+) u.w) OPERATOR(pg_catalog.>=) $3 "
 		"                      AND (r.signal_count OPERATOR(pg_catalog.+) u.n) OPERATOR(pg_catalog.>=) r.signals_at_run "
 		"                     THEN 'candidate' ELSE r.status END, "
-		"       promoted_at = CASE WHEN r.status OPERATOR(pg_catalog.=) 'potential' "
+		"       promoted_at = CASE WHEN r.status OPERATOR(pg_catalog.=) ANY ('{potential,ready}'::pg_catalog.text[]) "
 		"                      AND (r.total_weight OPERATOR(pg_catalog.+) u.w) OPERATOR(pg_catalog.>=) $3 "
 		"                      AND (r.signal_count OPERATOR(pg_catalog.+) u.n) OPERATOR(pg_catalog.>=) r.signals_at_run "
 		"                     THEN pg_catalog.now() ELSE r.promoted_at END "
@@ -473,14 +473,9 @@ title_from(const char *description)
 				clip;
 	char	   *title;
 
-	for (;;)
-	{
-		while (*s == ' ' || *s == '\t' || *s == '\r')
-			s++;
-		if (*s != '\n')
-			break;
+	/* the first line with something other than whitespace (as is_blank() sees it) */
+	while (*s && isspace((unsigned char) *s))
 		s++;
-	}
 	e = strchr(s, '\n');
 	len = e ? (int) (e - s) : (int) strlen(s);
 	while (len > 0 && isspace((unsigned char) s[len - 1]))

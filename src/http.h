@@ -81,7 +81,8 @@ typedef struct Route
 	ResponseKind response;
 	int			success_status;
 	const char *summary;		/* for the OpenAPI document */
-	RouteArg	args[MAX_ROUTE_ARGS];
+	/* At most MAX_ROUTE_ARGS, then ARG_NONE; route_plan() refuses a route without it. */
+	RouteArg	args[MAX_ROUTE_ARGS + 1];
 } Route;
 
 extern const Route signals_routes[];
@@ -165,7 +166,6 @@ extern void note_key_use(const Identity *who);
 extern void respond_error(HttpResponse *resp, int status, const char *code,
 						  const char *detail, const char *attr);
 extern bool error_is_client_error(const ErrorData *edata);
-extern void respond_sql_error(HttpResponse *resp, const ErrorData *edata,
-							  const char *attr_override);
+extern void respond_sql_error(HttpResponse *resp, const ErrorData *edata);
 
 #endif							/* SIGNALS_HTTP_H */

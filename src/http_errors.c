@@ -113,8 +113,7 @@ error_is_client_error(const ErrorData *edata)
 
 /* Make resp the error response for a client error raised in SQL. */
 void
-respond_sql_error(HttpResponse *resp, const ErrorData *edata,
-				  const char *attr_override)
+respond_sql_error(HttpResponse *resp, const ErrorData *edata)
 {
 	int			status;
 	const char *code;
@@ -122,6 +121,5 @@ respond_sql_error(HttpResponse *resp, const ErrorData *edata,
 	if (!lookup_sqlstate(edata->sqlerrcode, &status, &code))
 		elog(ERROR, "SQLSTATE %s is not a client error",
 			 unpack_sql_state(edata->sqlerrcode));
-	respond_error(resp, status, code, edata->message,
-				  attr_override ? attr_override : edata->column_name);
+	respond_error(resp, status, code, edata->message, edata->column_name);
 }

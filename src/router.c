@@ -319,7 +319,20 @@ wrong_type(const RouteArg *arg)
 static Datum
 timestamptz_from_text(const RouteArg *arg, const char *text)
 {
-	Datum		value = DirectFunctionCall3(timestamptz_in, CStringGetDatum(text),
+	Datum		value;
+
+	/*
+	 * ISO 8601 only: a date YYYY-MM-DD, then nothing or a time.  The server's
+	 * parser would also take "now", "epoch" or a DateStyle-dependent
+	 * "01/02/2030", none of which belongs in an API.
+	 */
+	for (int i = 0; i < 10; i++)
+		if ((i == 4 || i == 7) ? text[i] != '-' : !isdigit((unsigned char) text[i]))
+			wrong_type(arg);
+	if (text[10] != '\0' && text[10] != 'T' && text[10] != 't' && text[10] != ' ')
+		wrong_type(arg);
+
+	value = DirectFunctionCall3(timestamptz_in, CStringGetDatum(text),
 											ObjectIdGetDatum(InvalidOid),
 											Int32GetDatum(-1));
 
@@ -408,15 +421,18 @@ body_argument(const RouteArg *arg, JsonbValue *v)
 		case TYPE_INT:
 		case TYPE_BIGINT:
 			{
-				char	   *digits;
+				Datum		number;
 				int64		value;
 
 				if (v->type != jbvNumeric)
 					wrong_type(arg);
-				/* pg_strtoint64 refuses "1.5"; numeric_out writes 1e2 as "100" */
-				digits = DatumGetCString(DirectFunctionCall1(numeric_out,
-															 NumericGetDatum(v->val.numeric)));
-				value = pg_strtoint64(digits);
+				/* 2, 2.0 and 2e0 are the integer 2; 2.5 is not an integer */
+				number = NumericGetDatum(v->val.numeric);
+				if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, number,
+													  DirectFunctionCall2(numeric_trunc, number,
+																		  Int32GetDatum(0)))) != 0)
+					wrong_type(arg);
+				value = DatumGetInt64(DirectFunctionCall1(numeric_int8, number));
 				if (arg->type == TYPE_INT && (value < PG_INT32_MIN || value > PG_INT32_MAX))
 					wrong_type(arg);
 				return arg->type == TYPE_INT ? Int32GetDatum((int32) value) : Int64GetDatum(value);
@@ -524,6 +540,9 @@ route_plan(int route_index)
 
 	if (route_index >= MAX_ROUTES)
 		elog(ERROR, "route table is larger than MAX_ROUTES");
+	if (route->args[MAX_ROUTE_ARGS].source != ARG_NONE)
+		elog(ERROR, "route %s %s has more than %d arguments", route->method, route->pattern,
+			 MAX_ROUTE_ARGS);
 	if (route_plans[route_index] != NULL)
 		return route_plans[route_index];
 
@@ -611,20 +630,21 @@ run_route(RequestContext *ctx, int route_index, HttpResponse *resp,
 	char		nulls[MAX_ROUTE_ARGS];
 	int			nargs = 0;
 	int			rc;
+	SPIPlanPtr	plan = route_plan(route_index);	/* first: it checks the argument count */
 
 	*phase = PHASE_BODY;
 	if (ctx->req->body != NULL)
 	{
 		ctx->body = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 													   CStringGetDatum(ctx->req->body)));
-		*phase = PHASE_ARGUMENT;
+		*phase = PHASE_ARGUMENT;	/* parsed; what follows is about its shape */
 		if (!JB_ROOT_IS_OBJECT(ctx->body) || JB_ROOT_IS_SCALAR(ctx->body))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("request body must be a JSON object")));
 	}
 
-	*phase = PHASE_ARGUMENT;
+	*phase = PHASE_ARGUMENT;	/* also when there is no body */
 	for (const RouteArg *arg = route->args; arg->source != ARG_NONE; arg++)
 	{
 		bool		isnull;
@@ -637,7 +657,7 @@ run_route(RequestContext *ctx, int route_index, HttpResponse *resp,
 	*current_arg = NULL;
 
 	*phase = PHASE_CALL;
-	rc = SPI_execute_plan(route_plan(route_index), values, nulls, false, 1);
+	rc = SPI_execute_plan(plan, values, nulls, false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "%s failed: %s", route->function, SPI_result_code_string(rc));
 
@@ -707,7 +727,7 @@ call_domain(RequestContext *ctx, int route_index, HttpResponse *resp)
 								   arg_type_expectation(current_arg->type)),
 						  current_arg->name);
 		else
-			respond_sql_error(resp, edata, NULL);
+			respond_sql_error(resp, edata);
 	}
 	PG_END_TRY();
 }
@@ -761,7 +781,9 @@ serve(HttpRequest *req, HttpResponse *resp)
 		if (!pattern_matches(signals_routes[r].pattern, req, &route_id))
 			continue;
 		path_known = true;
-		if (strcmp(signals_routes[r].method, req->method) == 0)
+		/* HEAD is served as GET; the HTTP front leaves the body out */
+		if (strcmp(signals_routes[r].method, req->method) == 0 ||
+			(strcmp(req->method, "HEAD") == 0 && strcmp(signals_routes[r].method, "GET") == 0))
 		{
 			route_index = r;
 			id = route_id;

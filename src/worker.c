@@ -160,6 +160,40 @@ unregister_latch(int code, Datum slot)
 	SpinLockRelease(&worker_shared->mutex);
 }
 
+/* Begin a worker transaction with an SPI connection and a snapshot. */
+static void
+begin_work(const char *activity)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+static void
+end_work(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* Whether the extension is installed in the worker's database (in a transaction). */
+static bool
+extension_installed(void)
+{
+	int			rc = SPI_execute("SELECT FROM pg_catalog.pg_extension"
+								 " WHERE extname OPERATOR(pg_catalog.=) 'signals'", true, 1);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the signals extension: %s", SPI_result_code_string(rc));
+	return SPI_processed == 1;
+}
+
 /*
  * One step: group a batch of the next ready team after *last_team.  Returns
  * whether a team was found; *last_team becomes the cursor for the next step.
@@ -169,32 +203,20 @@ worker_step(int64 *last_team)
 {
 	static SPIPlanPtr plan = NULL;
 	bool		found_team = false;
-	bool		installed;
-	int			rc;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "signals: grouping queued signals");
-
-	rc = SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'signals'",
-					 true, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the signals extension: %s", SPI_result_code_string(rc));
-	installed = SPI_processed == 1;
-
-	if (installed)
+	begin_work("signals: grouping queued signals");
+	if (extension_installed())
 	{
 		Datum		args[2];
+		Datum		team;
 		bool		isnull;
+		int			rc;
 
 		if (plan == NULL)
 		{
 			Oid			argtypes[2] = {INT8OID, INT4OID};
 
-			plan = SPI_prepare("SELECT team_id, grouped FROM signals.process_next_team($1, $2)",
+			plan = SPI_prepare("SELECT team_id FROM signals.process_next_team($1, $2)",
 							   2, argtypes);
 			if (plan == NULL)
 				elog(ERROR, "could not prepare the worker step: %s",
@@ -206,26 +228,15 @@ worker_step(int64 *last_team)
 		rc = SPI_execute_plan(plan, args, NULL, false, 1);
 		if (rc != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "worker step failed: %s", SPI_result_code_string(rc));
+		team = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull)
 		{
-			Datum		team = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-			if (!isnull)
-			{
-				int32		grouped = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-																  SPI_tuptable->tupdesc, 2, &isnull));
-
-				found_team = true;
-				/* A full batch means more may wait: come back to this team. */
-				*last_team = DatumGetInt64(team) - (grouped >= worker_batch_size ? 1 : 0);
-			}
+			/* One batch per team per round, so a backlog delays nobody else. */
+			found_team = true;
+			*last_team = DatumGetInt64(team);
 		}
 	}
-
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-	pgstat_report_activity(STATE_IDLE, NULL);
+	end_work();
 	return found_team;
 }
 
@@ -236,47 +247,16 @@ worker_step(int64 *last_team)
 static void
 worker_prune(void)
 {
-	int			rc;
+	begin_work("signals: pruning the grouping index");
+	if (extension_installed())
+	{
+		int			rc = SPI_execute("SELECT pg_catalog.sum(signals.grouping_prune(t.team_id))"
+									 "  FROM signals.teams t", false, 0);
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "signals: pruning the grouping index");
-
-	rc = SPI_execute("SELECT pg_catalog.sum(signals.grouping_prune(t.team_id)) FROM signals.teams t"
-					 " WHERE EXISTS (SELECT FROM pg_catalog.pg_extension e"
-					 "                WHERE e.extname OPERATOR(pg_catalog.=) 'signals')",
-					 false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "pruning the grouping index failed: %s", SPI_result_code_string(rc));
-
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-	pgstat_report_activity(STATE_IDLE, NULL);
-}
-
-/* Whether the extension is installed in the worker's database. */
-static bool
-extension_installed(void)
-{
-	bool		installed;
-
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_execute("SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'signals'",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the signals extension");
-	installed = SPI_processed == 1;
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	return installed;
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "pruning the grouping index failed: %s", SPI_result_code_string(rc));
+	}
+	end_work();
 }
 
 /* How long an idle worker sleeps: the naptime, or until the next prune is due. */
@@ -342,8 +322,7 @@ signals_worker_main(Datum main_arg)
 
 		if (DatumGetInt32(main_arg) == 1 && worker_prune_interval_s > 0 &&
 			TimestampDifferenceExceeds(last_prune, GetCurrentTimestamp(),
-									   worker_prune_interval_s * 1000) &&
-			extension_installed())
+									   worker_prune_interval_s * 1000))
 		{
 			worker_prune();
 			last_prune = GetCurrentTimestamp();

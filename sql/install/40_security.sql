@@ -37,7 +37,9 @@ BEGIN
         'GRANT SELECT ON @extschema@.teams, @extschema@.team_settings, @extschema@.users,
                          @extschema@.team_members, @extschema@.team_roles,
                          @extschema@.source_products, @extschema@.source_types,
-                         @extschema@.api_scopes
+                         @extschema@.api_scopes, @extschema@.grouping_state,
+                         @extschema@.grouping_df, @extschema@.grouping_reports,
+                         @extschema@.grouping_postings, @extschema@.grouping_dedupe
          TO %s', role);
     EXECUTE pg_catalog.format(
         'GRANT SELECT, INSERT, UPDATE, DELETE

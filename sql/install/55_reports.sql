@@ -319,7 +319,7 @@ BEGIN
         WHEN 'in_progress' THEN from_status OPERATOR(pg_catalog.=) 'candidate'
         WHEN 'ready' THEN from_status OPERATOR(pg_catalog.=) 'in_progress'
         WHEN 'pending_input' THEN from_status OPERATOR(pg_catalog.=) 'in_progress'
-        WHEN 'failed' THEN from_status OPERATOR(pg_catalog.<>) ALL ('{failed,deleted}'::text[])
+        WHEN 'failed' THEN from_status OPERATOR(pg_catalog.=) 'in_progress'
         WHEN 'potential' THEN from_status OPERATOR(pg_catalog.=) ANY
                               ('{in_progress,pending_input,suppressed,ready,resolved,failed}'::text[])
         WHEN 'suppressed' THEN from_status OPERATOR(pg_catalog.<>) ALL ('{suppressed,deleted}'::text[])
@@ -327,10 +327,14 @@ BEGIN
         WHEN 'deleted' THEN from_status OPERATOR(pg_catalog.<>) 'deleted'
         ELSE false
     END;
-    -- Out of suppression only back to where the report was (or to potential).
+    -- Out of suppression only back to where the report was (or to potential);
+    -- research that was under way when it was suppressed starts over from
+    -- candidate, since whoever was doing it has let go.
     IF from_status OPERATOR(pg_catalog.=) 'suppressed'
        AND to_status OPERATOR(pg_catalog.<>) ALL ('{potential,deleted}'::text[]) THEN
-        allowed := to_status IS NOT DISTINCT FROM r.status_before_suppression;
+        allowed := to_status IS NOT DISTINCT FROM
+                   CASE r.status_before_suppression WHEN 'in_progress' THEN 'candidate'
+                                                    ELSE r.status_before_suppression END;
     END IF;
     IF NOT allowed THEN
         RAISE EXCEPTION 'cannot move a report from % to %', from_status, coalesce(to_status, 'NULL')
@@ -407,10 +411,13 @@ BEGIN
         RAISE EXCEPTION 'snooze_for applies only to state potential'
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'snooze_for';
     END IF;
-    -- Un-suppressing without a snooze restores the state before suppression.
+    -- Un-suppressing without a snooze restores the state before suppression
+    -- (research under way is queued again as a candidate).
     IF state OPERATOR(pg_catalog.=) 'potential' AND r.status OPERATOR(pg_catalog.=) 'suppressed'
        AND snooze_for IS NULL THEN
-        target := coalesce(r.status_before_suppression, 'potential');
+        target := CASE coalesce(r.status_before_suppression, 'potential')
+                      WHEN 'in_progress' THEN 'candidate'
+                      ELSE coalesce(r.status_before_suppression, 'potential') END;
     END IF;
     r := @extschema@.report_transition(team_id, report_id, target, snooze_for);
     RETURN @extschema@.report_json(r, viewer);

@@ -129,16 +129,20 @@ $$;
 COMMENT ON FUNCTION @extschema@.add_artefact(bigint, uuid, text, jsonb) IS
 'write an artefact for a report; judgments and reviewer lists are checked, and the report''s derived fields follow';
 
--- The first line of a text, trimmed and cut to max_chars.
+-- The first line of a text that is not blank (by is_blank()'s whitespace),
+-- trimmed and cut to max_chars; NULL when the whole text is blank.
 CREATE FUNCTION @extschema@.first_line(value text, max_chars integer)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    line text := pg_catalog.btrim(pg_catalog.split_part(pg_catalog.btrim(value, E' \t\r\n'), E'\n', 1),
-                                  E' \t\r');
+    line text := pg_catalog.btrim(pg_catalog.split_part(pg_catalog.ltrim(value, E' \t\n\r\x0B\f'), E'\n', 1),
+                                  E' \t\r\x0B\f');
 BEGIN
+    IF line OPERATOR(pg_catalog.=) '' THEN
+        RETURN NULL;
+    END IF;
     IF pg_catalog.length(line) OPERATOR(pg_catalog.>) max_chars THEN
         RETURN pg_catalog.rtrim(pg_catalog.left(line, max_chars OPERATOR(pg_catalog.-) 1)) OPERATOR(pg_catalog.||) '…';
     END IF;
@@ -146,7 +150,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.first_line(text, integer) IS
-'the first non-blank-trimmed line of a text, cut to max_chars with an ellipsis';
+'the first non-blank line of a text, trimmed and cut to max_chars with an ellipsis; NULL for a blank text';
 
 -- The built-in summarizer: research one candidate report without a model.
 -- The title is the first line of its heaviest signal; the summary quotes the
@@ -212,6 +216,7 @@ AS $$
 DECLARE
     candidate_id uuid;
     done integer := 0;
+    failure text;
 BEGIN
     IF NOT EXISTS (SELECT FROM @extschema@.team_settings s
                     WHERE s.team_id OPERATOR(pg_catalog.=) summarize_candidates.team_id
@@ -226,7 +231,22 @@ BEGIN
          LIMIT coalesce(max_reports, 100)
            FOR UPDATE SKIP LOCKED
     LOOP
-        PERFORM @extschema@.summarize_report(team_id, candidate_id);
+        BEGIN
+            PERFORM @extschema@.summarize_report(team_id, candidate_id);
+        EXCEPTION WHEN OTHERS THEN
+            -- A report the summarizer cannot handle fails on its own (research
+            -- started, then failed); the team's other candidates and the worker
+            -- carry on.
+            failure := SQLERRM;
+            RAISE WARNING 'signals: summarizing report % of team % failed: %', candidate_id, team_id, failure;
+            BEGIN
+                PERFORM @extschema@.report_transition(team_id, candidate_id, 'in_progress');
+                PERFORM @extschema@.report_transition(team_id, candidate_id, 'failed',
+                                                      error => 'summarizer: ' OPERATOR(pg_catalog.||) failure);
+            EXCEPTION WHEN OTHERS THEN
+                RAISE WARNING 'signals: could not mark report % of team % failed: %', candidate_id, team_id, SQLERRM;
+            END;
+        END;
         done := done OPERATOR(pg_catalog.+) 1;
     END LOOP;
     RETURN done;

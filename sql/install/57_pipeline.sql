@@ -39,12 +39,21 @@ BEGIN
         grouped := 0;
         RETURN;
     END IF;
-    grouped := @extschema@.group_pending(process_next_team.team_id, max_signals);
+    -- A row some session keeps locked must not hold up every team.
+    PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
+    BEGIN
+        grouped := @extschema@.group_pending(process_next_team.team_id, max_signals);
+    EXCEPTION WHEN OTHERS THEN
+        -- One team's trouble (a lock held too long, a row a SQL caller broke)
+        -- leaves its signals queued for a later step and the other teams going.
+        RAISE WARNING 'signals: grouping the signals of team % failed: %', process_next_team.team_id, SQLERRM;
+        grouped := 0;
+    END;
     PERFORM @extschema@.summarize_candidates(process_next_team.team_id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.process_next_team(bigint, integer) IS
-'group up to max_signals queued signals of the first unpaused team after after_team (locked, skipping teams others hold) and summarize its candidates; team_id is NULL when no team is ready';
+'group up to max_signals queued signals of the first unpaused team after after_team (locked, skipping teams others hold) and summarize its candidates; a failure is logged and leaves that team''s signals queued; team_id is NULL when no team is ready';
 
 -- Drain every unpaused team's queue now, in team order, each team's signals
 -- in arrival order; returns how many signals were grouped.

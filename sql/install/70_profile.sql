@@ -501,6 +501,7 @@ DECLARE
     part text;
     raw jsonb;
     reason text;
+    failure text;
 BEGIN
     IF NOT EXISTS (SELECT FROM @extschema@.teams t WHERE t.team_id OPERATOR(pg_catalog.=) project_profile_build.team_id) THEN
         RAISE EXCEPTION 'team % does not exist', team_id
@@ -547,7 +548,10 @@ BEGIN
                                               sec.provider_schema, sec.provider_name)
                        INTO raw USING team_id;
                 EXCEPTION WHEN OTHERS THEN
-                    reason := pg_catalog.format('provider %s failed: %s', fn.signature, SQLERRM);
+                    -- The payload is read by API keys: it names the failure,
+                    -- the server log keeps the provider's own message.
+                    reason := pg_catalog.format('provider %s failed (SQLSTATE %s)', fn.signature, SQLSTATE);
+                    failure := SQLERRM;
                 END;
                 IF reason IS NULL AND raw IS NULL THEN
                     reason := pg_catalog.format('provider %s returned NULL', fn.signature);
@@ -562,7 +566,13 @@ BEGIN
             END IF;
             IF reason IS NOT NULL THEN
                 part := NULL;
-                RAISE WARNING 'project profile section "%" is empty: %', sec.section, reason;
+                IF failure IS NULL THEN
+                    RAISE WARNING 'project profile section "%" is empty: %', sec.section, reason;
+                ELSE
+                    RAISE WARNING 'project profile section "%" is empty: %', sec.section, reason
+                        USING DETAIL = failure;
+                    failure := NULL;
+                END IF;
                 warnings := warnings OPERATOR(pg_catalog.||)
                             (SELECT pg_catalog.row_to_json(w)::text
                                FROM (SELECT sec.section AS section, reason AS reason) w);

@@ -21,7 +21,8 @@ RETURNS @extschema@.http_response
 AS 'MODULE_PATHNAME', 'signals_http_handle'
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET TimeZone = 'UTC';
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD';
 COMMENT ON FUNCTION @extschema@.http_handle(text, text, text, jsonb, bytea) IS
 'serve one REST API request: method, path (percent-encoded), raw query string, request headers as a JSON object, raw body; returns status, header lines and body';
 
