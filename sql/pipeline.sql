@@ -104,6 +104,12 @@ SELECT c -> 'claimed' -> 'report' ->> 'status' AS status,
   FROM signals.claim_candidate('agent-1', 41) c;
 SELECT claimed_by, claimed_at IS NOT NULL AS claimed FROM signals.reports WHERE id = :'candidate';
 SELECT signals.claim_candidate('agent-2', 41) IS NULL AS nothing_left;
+-- A claim held too long is given back, and can be claimed again.
+SELECT signals.release_stale_claims('1 hour') AS released_fresh;
+UPDATE signals.reports SET claimed_at = now() - interval '2 hours' WHERE id = :'candidate';
+SELECT signals.release_stale_claims('1 hour') AS released_stale;
+SELECT status, claimed_by FROM signals.reports WHERE id = :'candidate';
+SELECT c -> 'claimed' -> 'report' ->> 'status' AS status FROM signals.claim_candidate('agent-1', 41) c;
 SELECT signals.add_artefact(41, :'candidate', 'actionability_judgment',
                             '{"actionability": "immediately_actionable", "already_addressed": false}') IS NOT NULL AS judged;
 SELECT signals.finish_research(41, :'candidate', 'ready');

@@ -30,6 +30,8 @@ AS $$
 DECLARE
     result json;
 BEGIN
+    -- Two queries, not one with "filter IS NULL OR ...": each keeps a plan
+    -- that fits it (the newest-first index, or the trigram indexes).
     IF coalesce(text_filter, '') OPERATOR(pg_catalog.=) '' THEN
         SELECT coalesce(pg_catalog.json_agg(@extschema@.scratchpad_json(e)
                                             ORDER BY e.updated_at DESC, e.key DESC), '[]')

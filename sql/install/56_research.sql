@@ -290,6 +290,33 @@ $$;
 COMMENT ON FUNCTION @extschema@.claim_candidate(text, bigint) IS
 'claim the oldest candidate report for an external research agent (candidate -> in_progress); NULL when none is waiting';
 
+-- External research: give back claims an agent has held too long (it died, or
+-- lost its connection), so that the reports are candidates again.
+CREATE FUNCTION @extschema@.release_stale_claims(max_age interval DEFAULT '1 hour')
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    stale record;
+    released integer := 0;
+BEGIN
+    FOR stale IN
+        SELECT r.team_id, r.id FROM @extschema@.reports r
+         WHERE r.status OPERATOR(pg_catalog.=) 'in_progress'
+           AND r.claimed_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) max_age)
+         ORDER BY r.claimed_at, r.team_id, r.id
+           FOR UPDATE SKIP LOCKED
+    LOOP
+        PERFORM @extschema@.report_transition(stale.team_id, stale.id, 'candidate');
+        released := released OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN released;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.release_stale_claims(interval) IS
+'move reports claimed by an external agent longer than max_age ago back to candidate; returns how many';
+
 -- External research: record the outcome of a claimed report.
 CREATE FUNCTION @extschema@.finish_research(
     team_id bigint,
