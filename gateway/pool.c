@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pool.h"
 #include "strbuf.h"
@@ -89,14 +90,6 @@ static Slot *slots;
 static int	nslots;
 static atomic_int database_down;	/* whether the outage was logged */
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Server notices (there should be none) go to the server log. */
 static void
@@ -216,7 +209,7 @@ slot_connect(Slot *slot)
 		if (delay_ms > pool_config->reconnect_max)
 			delay_ms = pool_config->reconnect_max;
 		slot->failures++;
-		slot->next_attempt = now_us() + delay_ms * 1000;
+		slot->next_attempt = monotonic_us() + delay_ms * 1000;
 	}
 	return false;
 }
@@ -225,7 +218,7 @@ slot_connect(Slot *slot)
 static int
 retry_after(const Slot *slot)
 {
-	int64_t		wait = slot->next_attempt - now_us();
+	int64_t		wait = slot->next_attempt - monotonic_us();
 
 	if (wait <= 0)
 		return 1;
@@ -243,7 +236,7 @@ slot_ensure(Slot *slot)
 {
 	if (slot->conn != NULL)
 	{
-		int64_t		now = now_us();
+		int64_t		now = monotonic_us();
 		bool		busy = now - slot->last_used < IDLE_CHECK_US;
 
 		slot->last_used = now;
@@ -254,7 +247,7 @@ slot_ensure(Slot *slot)
 			return true;
 		slot_drop(slot, "connection lost while idle");
 	}
-	if (now_us() < slot->next_attempt)
+	if (monotonic_us() < slot->next_attempt)
 		return false;
 	return slot_connect(slot);
 }
@@ -276,7 +269,7 @@ wait_socket(PGconn *conn, short events, int64_t deadline)
 
 		if (deadline > 0)
 		{
-			int64_t		left = deadline - now_us();
+			int64_t		left = deadline - monotonic_us();
 
 			timeout_ms = left <= 0 ? 0 : (int) ((left + 999) / 1000);
 		}
@@ -374,7 +367,7 @@ finish_command(Slot *slot, int64_t deadline, CallResult *result)
 		if (res != NULL)
 			PQclear(res);
 		res = NULL;
-		if (collect(slot->conn, now_us() + CANCEL_GRACE_US, &res) != WAIT_OK)
+		if (collect(slot->conn, monotonic_us() + CANCEL_GRACE_US, &res) != WAIT_OK)
 			slot_drop(slot, "no answer to a cancel request");
 		if (res != NULL)
 			PQclear(res);
@@ -437,7 +430,7 @@ pool_call(Slot *slot, Statement stmt, int nparams, const char *const *values,
 		return;
 	}
 	if (pool_config->statement_timeout > 0)
-		deadline = now_us() + (int64_t) pool_config->statement_timeout * 1000 +
+		deadline = monotonic_us() + (int64_t) pool_config->statement_timeout * 1000 +
 			DEADLINE_GRACE_US;
 
 	if ((slot->prepared & (1u << stmt)) == 0)

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "request.h"
 
 typedef struct HeaderItem
@@ -37,14 +38,6 @@ typedef struct HeaderList
 	size_t		bytes;			/* names and values, as on the wire */
 } HeaderList;
 
-static int64_t
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* A request from its raw target (NULL when the request line had none). */
 Request *

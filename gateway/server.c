@@ -47,6 +47,7 @@
 
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pool.h"
 #include "request.h"
@@ -75,14 +76,6 @@ static bool acceptor_running;
 static atomic_int in_flight;
 static atomic_bool shutting_down;
 
-static int64_t
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* 1. A request line has arrived: start a Request with the raw target. */
 static void *

@@ -39,6 +39,7 @@
 #include <math.h>
 
 #include "common/hashfn.h"
+#include "executor/spi.h"
 #include "lib/stringinfo.h"
 
 #include "grouping.h"
@@ -83,6 +84,25 @@ df_sketch_load_page(DfSketch *sk, int page, const char *data, int len)
 	for (int i = 0; i < DF_PAGE_COUNTERS; i++)
 		c[i] = (uint16) ((unsigned char) data[2 * i] |
 						 ((unsigned char) data[2 * i + 1] << 8));
+}
+
+/*
+ * Fill the pages from the rows of the last SPI query, each (page integer,
+ * counts bytea) as grouping_df stores them.
+ */
+void
+df_sketch_load_spi_rows(DfSketch *sk)
+{
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		bool		isnull;
+		int			page = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[row],
+													   SPI_tuptable->tupdesc, 1, &isnull));
+		bytea	   *b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[row],
+													  SPI_tuptable->tupdesc, 2, &isnull));
+
+		df_sketch_load_page(sk, page, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	}
 }
 
 static inline uint32

@@ -791,16 +791,7 @@ load_sketch(GroupingCall *gc)
 	SPI_freetuptable(SPI_tuptable);
 
 	run(P_SKETCH_PAGES, values, SPI_OK_SELECT);
-	for (uint64 row = 0; row < SPI_processed; row++)
-	{
-		bool		isnull;
-		int			page = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[row],
-													   SPI_tuptable->tupdesc, 1, &isnull));
-		bytea	   *b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[row],
-													  SPI_tuptable->tupdesc, 2, &isnull));
-
-		df_sketch_load_page(gc->sketch, page, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-	}
+	df_sketch_load_spi_rows(gc->sketch);
 	SPI_freetuptable(SPI_tuptable);
 }
 

@@ -109,6 +109,7 @@ typedef struct DfSketch
 
 extern DfSketch *df_sketch_create(void);
 extern void df_sketch_load_page(DfSketch *sk, int page, const char *data, int len);
+extern void df_sketch_load_spi_rows(DfSketch *sk);
 extern uint32 df_sketch_estimate(const DfSketch *sk, uint64 hash);
 extern uint64 df_sketch_source(const char *product, const char *type);
 extern void df_sketch_add_document(DfSketch *sk, const GFeatureSet *fs, uint64 source);

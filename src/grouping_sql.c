@@ -49,16 +49,7 @@ team_sketch(FunctionCallInfo fcinfo, int team_arg)
 				   " WHERE d.team_id OPERATOR(pg_catalog.=) $1", nsp);
 	if (SPI_execute_with_args(sql, 1, types, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the grouping sketch");
-	for (uint64 row = 0; row < SPI_processed; row++)
-	{
-		bool		isnull;
-		int			page = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[row],
-													   SPI_tuptable->tupdesc, 1, &isnull));
-		bytea	   *b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[row],
-													  SPI_tuptable->tupdesc, 2, &isnull));
-
-		df_sketch_load_page(sk, page, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-	}
+	df_sketch_load_spi_rows(sk);
 	SPI_finish();
 	return sk;
 }
