@@ -67,9 +67,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.create_scout_run(bigint, text, integer, text, text, text) IS
 'create a scout run for a skill (linked to its scout config when one exists); returns the run id';
 
--- Mark a run as started.
-CREATE FUNCTION @extschema@.start_scout_run(team_id bigint, run_id uuid)
-RETURNS void
+-- The run's status, the run locked for update; not found when it is missing.
+CREATE FUNCTION @extschema@.locked_scout_run_status(team_id bigint, run_id uuid)
+RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -78,12 +78,27 @@ DECLARE
 BEGIN
     SELECT r.status INTO current
       FROM @extschema@.scout_runs r
-     WHERE r.team_id OPERATOR(pg_catalog.=) start_scout_run.team_id
-       AND r.id OPERATOR(pg_catalog.=) start_scout_run.run_id
+     WHERE r.team_id OPERATOR(pg_catalog.=) locked_scout_run_status.team_id
+       AND r.id OPERATOR(pg_catalog.=) locked_scout_run_status.run_id
        FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'scout run not found' USING ERRCODE = 'no_data_found';
     END IF;
+    RETURN current;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.locked_scout_run_status(bigint, uuid) IS
+'lock a scout run and return its status (the not-found error when there is no such run)';
+
+-- Mark a run as started.
+CREATE FUNCTION @extschema@.start_scout_run(team_id bigint, run_id uuid)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    current text := @extschema@.locked_scout_run_status(team_id, run_id);
+BEGIN
     IF current OPERATOR(pg_catalog.<>) ALL ('{not_started,queued}'::text[]) THEN
         RAISE EXCEPTION 'cannot start a run that is %', current
             USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -115,14 +130,7 @@ BEGIN
         RAISE EXCEPTION 'a run finishes as completed, failed or cancelled'
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'status';
     END IF;
-    SELECT r.status INTO current
-      FROM @extschema@.scout_runs r
-     WHERE r.team_id OPERATOR(pg_catalog.=) finish_scout_run.team_id
-       AND r.id OPERATOR(pg_catalog.=) finish_scout_run.run_id
-       FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'scout run not found' USING ERRCODE = 'no_data_found';
-    END IF;
+    current := @extschema@.locked_scout_run_status(team_id, run_id);
     IF current OPERATOR(pg_catalog.=) ANY ('{completed,failed,cancelled}'::text[]) THEN
         RAISE EXCEPTION 'the run has already finished as %', current
             USING ERRCODE = 'object_not_in_prerequisite_state';
