@@ -80,6 +80,9 @@ typedef struct Route
 	const char *function;		/* the domain function, schema-qualified */
 	ResponseKind response;
 	int			success_status;
+	/* The response's shape: a signals.api_* type, "[]" for an array of it;
+	 * for RESPONSE_PAGE the shape of one result.  NULL for no body. */
+	const char *result;
 	const char *summary;		/* for the OpenAPI document */
 	/* At most MAX_ROUTE_ARGS, then ARG_NONE; route_plan() refuses a route without it. */
 	RouteArg	args[MAX_ROUTE_ARGS + 1];

@@ -30,43 +30,43 @@
 const Route signals_routes[] = {
 	/* processing/ */
 	{"GET", "processing", "task:read", "signals.processing_list",
-		RESPONSE_PAGE, 200, "Return the current processing state, including the pause.",
+		RESPONSE_PAGE, 200, "api_processing_state", "Return the current processing state, including the pause.",
 	{TEAM, PAGE_LIMIT, PAGE_OFFSET}},
 	{"PUT", "processing/pause", "task:write", "signals.processing_pause",
-		RESPONSE_JSON, 200, "Pause grouping of the team's signals until a time.",
+		RESPONSE_JSON, 200, "api_pause", "Pause grouping of the team's signals until a time.",
 	{TEAM, BODY("timestamp", TYPE_TIMESTAMPTZ, 0, "ISO 8601 time until which grouping is paused.")}},
 	{"DELETE", "processing/pause", "task:write", "signals.processing_unpause",
-		RESPONSE_JSON, 200, "End the pause of the team's signal processing.",
+		RESPONSE_JSON, 200, "api_unpause", "End the pause of the team's signal processing.",
 	{TEAM}},
 
 	/* source_configs/ */
 	{"GET", "source_configs", "task:read", "signals.source_configs_list",
-		RESPONSE_PAGE, 200, "List the team's signal source configs, most recently updated first.",
+		RESPONSE_PAGE, 200, "api_source_config", "List the team's signal source configs, most recently updated first.",
 	{TEAM, PAGE_LIMIT, PAGE_OFFSET}},
 	{"POST", "source_configs", "task:write", "signals.source_config_create",
-		RESPONSE_JSON, 201, "Configure a signal source.",
+		RESPONSE_JSON, 201, "api_source_config", "Configure a signal source.",
 		{TEAM,
 			BODY("source_product", TYPE_TEXT, 0, "The product the signals come from."),
 			BODY("source_type", TYPE_TEXT, 0, "The kind of signal."),
 			BODY("enabled", TYPE_BOOL, 0, "Whether signals from this source are accepted (default true)."),
 	BODY("config", TYPE_JSON_OBJECT, ARG_NULL_AS_EMPTY, "Source-specific settings (a JSON object).")}},
 	{"GET", "source_configs/:id", "task:read", "signals.source_config_get",
-		RESPONSE_JSON, 200, "Retrieve a signal source config.",
+		RESPONSE_JSON, 200, "api_source_config", "Retrieve a signal source config.",
 	{TEAM, PATH_ID}},
 	{"PATCH", "source_configs/:id", "task:write", "signals.source_config_update",
-		RESPONSE_JSON, 200, "Update a signal source config (its product and type are fixed).",
+		RESPONSE_JSON, 200, "api_source_config", "Update a signal source config (its product and type are fixed).",
 		{TEAM, PATH_ID,
 			BODY("source_product", TYPE_TEXT, 0, "Must equal the current product."),
 			BODY("source_type", TYPE_TEXT, 0, "Must equal the current type."),
 			BODY("enabled", TYPE_BOOL, 0, "Whether signals from this source are accepted."),
 	BODY("config", TYPE_JSON_OBJECT, ARG_NULL_AS_EMPTY, "Source-specific settings (a JSON object).")}},
 	{"DELETE", "source_configs/:id", "task:write", "signals.source_config_delete",
-		RESPONSE_EMPTY, 204, "Delete a signal source config.",
+		RESPONSE_EMPTY, 204, NULL, "Delete a signal source config.",
 	{TEAM, PATH_ID}},
 
 	/* reports/ */
 	{"GET", "reports", "task:read", "signals.reports_list",
-		RESPONSE_PAGE, 200, "List the team's reports (the inbox).",
+		RESPONSE_PAGE, 200, "api_report", "List the team's reports (the inbox).",
 		{TEAM, USER,
 			QUERY("status", TYPE_TEXT, "Comma list of statuses; by default all but suppressed."),
 			QUERY("search", TYPE_TEXT, "Case-insensitive substring of the title or the summary."),
@@ -75,37 +75,37 @@ const Route signals_routes[] = {
 			QUERY("ordering", TYPE_TEXT, "Comma list of status, is_suggested_reviewer, signal_count, total_weight, priority, created_at, updated_at, id; '-' for descending."),
 	PAGE_LIMIT, PAGE_OFFSET}},
 	{"GET", "reports/:id", "task:read", "signals.report_get",
-		RESPONSE_JSON, 200, "Retrieve a report.",
+		RESPONSE_JSON, 200, "api_report", "Retrieve a report.",
 	{TEAM, PATH_ID, USER}},
 	{"DELETE", "reports/:id", "task:write", "signals.report_delete",
-		RESPONSE_JSON, 202, "Delete a report.",
+		RESPONSE_JSON, 202, "api_deletion", "Delete a report.",
 	{TEAM, PATH_ID}},
 	{"POST", "reports/:id/state", "task:write", "signals.report_set_state",
-		RESPONSE_JSON, 200, "Suppress, snooze, restore or resolve a report.",
+		RESPONSE_JSON, 200, "api_report", "Suppress, snooze, restore or resolve a report.",
 		{TEAM, PATH_ID,
 			BODY("state", TYPE_TEXT, 0, "suppressed, potential or resolved."),
 			BODY("snooze_for", TYPE_INT, ARG_NULLABLE, "With potential: wait for this many more signals (1..100000) before promoting again."),
 	USER}},
 	{"GET", "reports/:id/artefacts", "task:read", "signals.report_artefacts_list",
-		RESPONSE_PAGE, 200, "List a report's artefacts, newest first.",
+		RESPONSE_PAGE, 200, "api_artefact", "List a report's artefacts, newest first.",
 	{TEAM, PATH_ID, PAGE_LIMIT, PAGE_OFFSET}},
 	{"GET", "reports/:id/signals", "task:read", "signals.report_signals",
-		RESPONSE_JSON, 200, "Retrieve a report with its signals and how each joined it.",
+		RESPONSE_JSON, 200, "api_report_signals", "Retrieve a report with its signals and how each joined it.",
 	{TEAM, PATH_ID, USER}},
 
 	/* scout/runs/ */
 	{"GET", "scout/runs", "signal_scout:read", "signals.scout_runs_list",
-		RESPONSE_JSON, 200, "Return recent scout runs, newest first.",
+		RESPONSE_JSON, 200, "api_scout_run[]", "Return recent scout runs, newest first.",
 		{TEAM,
 			QUERY("date_from", TYPE_TIMESTAMPTZ, "Runs created at or after this time."),
 			QUERY("date_to", TYPE_TIMESTAMPTZ, "Runs created before this time."),
 			QUERY("text", TYPE_TEXT, "Case-insensitive substring of the summary."),
 	QUERY("limit", TYPE_INT, "How many runs (1..100, default 20).")}},
 	{"GET", "scout/runs/:id", "signal_scout:read", "signals.scout_run_get",
-		RESPONSE_JSON, 200, "Retrieve a scout run.",
+		RESPONSE_JSON, 200, "api_scout_run", "Retrieve a scout run.",
 	{TEAM, PATH_ID}},
 	{"POST", "scout/runs/:id/emit-signal", "signal_scout_internal:write", "signals.scout_emit",
-		RESPONSE_JSON, 200, "Emit a finding of an in-progress run as a signal (not idempotent).",
+		RESPONSE_JSON, 200, "api_emit", "Emit a finding of an in-progress run as a signal (not idempotent).",
 		{TEAM, PATH_ID,
 			BODY("description", TYPE_TEXT, 0, "The finding, 1 to 50,000 characters."),
 			BODY("weight", TYPE_FLOAT, ARG_NULLABLE, "Weight in [0, 1], default 1.0."),
@@ -120,24 +120,24 @@ const Route signals_routes[] = {
 
 	/* scout/scratchpad/ */
 	{"GET", "scout/scratchpad", "signal_scout:read", "signals.scratchpad_list",
-		RESPONSE_JSON, 200, "Return scratchpad entries, newest first.",
+		RESPONSE_JSON, 200, "api_scratchpad_entry[]", "Return scratchpad entries, newest first.",
 		{TEAM,
 			QUERY("text", TYPE_TEXT, "Case-insensitive substring of the key or the content."),
 	QUERY("limit", TYPE_INT, "How many entries (default 20, clamped to 1..100).")}},
 	{"POST", "scout/scratchpad", "signal_scout_internal:write", "signals.scratchpad_upsert",
-		RESPONSE_JSON, 200, "Write a scratchpad entry, or refresh the one with the same key.",
+		RESPONSE_JSON, 200, "api_scratchpad_entry", "Write a scratchpad entry, or refresh the one with the same key.",
 		{TEAM,
 			BODY("key", TYPE_TEXT, 0, "The entry's key, 1 to 300 characters."),
 			BODY("content", TYPE_TEXT, 0, "The entry's content, 1 to 50,000 characters."),
 	BODY("run_id", TYPE_UUID, ARG_NULLABLE, "The scout run writing the entry.")}},
 	{"POST", "scout/scratchpad/forget", "signal_scout_internal:write", "signals.scratchpad_forget",
-		RESPONSE_JSON, 200, "Delete a scratchpad entry by key.",
+		RESPONSE_JSON, 200, "api_forget", "Delete a scratchpad entry by key.",
 		{TEAM,
 	BODY("key", TYPE_TEXT, 0, "The key of the entry to delete.")}},
 
 	/* scout/project_profile/current/ */
 	{"GET", "scout/project_profile/current", "signal_scout:read", "signals.project_profile_current",
-		RESPONSE_JSON, 200, "Return the team's deterministic project profile (internal scout tokens build it on a cache miss).",
+		RESPONSE_JSON, 200, "api_project_profile", "Return the team's deterministic project profile (internal scout tokens build it on a cache miss).",
 		{TEAM, {ARG_IS_SCOUT_TOKEN, NULL, TYPE_BOOL, 0, NULL},
 	QUERY("force_refresh", TYPE_BOOL, "Rebuild instead of reading the cache (internal scout tokens only; default false).")}},
 };
@@ -227,8 +227,8 @@ signals_routes_list(PG_FUNCTION_ARGS)
 	{
 		const Route *route = &signals_routes[r];
 		StringInfoData args;
-		Datum		values[8];
-		bool		nulls[8] = {0};
+		Datum		values[9];
+		bool		nulls[9] = {0};
 		bool		first = true;
 
 		initStringInfo(&args);
@@ -266,6 +266,10 @@ signals_routes_list(PG_FUNCTION_ARGS)
 		values[5] = Int32GetDatum(route->success_status);
 		values[6] = CStringGetTextDatum(route->summary);
 		values[7] = DirectFunctionCall1(json_in, CStringGetDatum(args.data));
+		if (route->result)
+			values[8] = CStringGetTextDatum(route->result);
+		else
+			nulls[8] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

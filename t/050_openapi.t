@@ -65,8 +65,25 @@ for my $route (@$routes)
 	is_deeply($op->{security}, [{PersonalAPIKey => [$route->{scope}]}], "$name: scope $route->{scope}");
 	ok($op->{responses}{ $route->{success_status} }, "$name: success status $route->{success_status}");
 	ok($op->{responses}{'401'} && $op->{responses}{'403'}, "$name: error responses");
-	is($op->{responses}{'200'}{content}{'application/json'}{schema}{'$ref'}, '#/components/schemas/Page',
-		"$name: paginated") if $route->{response} eq 'page';
+	# The success body's schema names the route's result type (signals.api_*).
+	my $body = $op->{responses}{ $route->{success_status} }{content}{'application/json'}{schema};
+	if ($route->{response} eq 'page')
+	{
+		is($body->{allOf}[0]{'$ref'}, '#/components/schemas/Page', "$name: paginated");
+		is($body->{allOf}[1]{properties}{results}{items}{'$ref'}, "#/components/schemas/$route->{result}",
+			"$name: a page of $route->{result}");
+	}
+	elsif ($route->{response} eq 'json')
+	{
+		(my $type = $route->{result}) =~ s/\[\]$//;
+		my $ref = $route->{result} =~ /\[\]$/ ? $body->{items}{'$ref'} : $body->{'$ref'};
+		is($ref, "#/components/schemas/$type", "$name: returns $route->{result}");
+	}
+	if ($route->{result})
+	{
+		(my $type = $route->{result}) =~ s/\[\]$//;
+		ok($doc->{components}{schemas}{$type}{properties}, "$name: schema $type is defined");
+	}
 	like($op->{description}, qr/\S/, "$name: described");
 	$ids{ $op->{operationId} }++;
 

@@ -1,5 +1,15 @@
 -- processing/: the team's pause of the grouping pipeline.
 
+CREATE TYPE @extschema@.api_processing_state AS (paused_until text);
+COMMENT ON TYPE @extschema@.api_processing_state IS
+'the JSON shape of the processing state in API responses';
+CREATE TYPE @extschema@.api_pause AS (status text, paused_until text);
+COMMENT ON TYPE @extschema@.api_pause IS
+'the JSON shape of PUT processing/pause/';
+CREATE TYPE @extschema@.api_unpause AS (status text, paused_until text, was_paused boolean);
+COMMENT ON TYPE @extschema@.api_unpause IS
+'the JSON shape of DELETE processing/pause/';
+
 -- GET processing/: the processing state as a one-item page.
 CREATE FUNCTION @extschema@.processing_list(
     team_id bigint,
@@ -16,11 +26,12 @@ BEGIN
         results := '[]';
         RETURN;
     END IF;
-    SELECT pg_catalog.json_build_array(pg_catalog.row_to_json(r)) INTO results
-      FROM (SELECT @extschema@.iso_time(p.paused_until) AS paused_until
-              FROM (SELECT) one
-              LEFT JOIN @extschema@.processing_state p
-                     ON p.team_id OPERATOR(pg_catalog.=) processing_list.team_id) r;
+    SELECT pg_catalog.json_build_array(pg_catalog.row_to_json(
+               ROW(@extschema@.iso_time(p.paused_until))::@extschema@.api_processing_state))
+      INTO results
+      FROM (SELECT) one
+      LEFT JOIN @extschema@.processing_state p
+             ON p.team_id OPERATOR(pg_catalog.=) processing_list.team_id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.processing_list(bigint, integer, integer) IS
@@ -46,9 +57,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
        SET paused_until = excluded.paused_until, updated_at = pg_catalog.now();
     PERFORM @extschema@.wake_worker();
-    RETURN pg_catalog.row_to_json(r)
-      FROM (SELECT 'paused' AS status,
-                   @extschema@.iso_time(processing_pause.paused_until) AS paused_until) r;
+    RETURN pg_catalog.row_to_json(ROW('paused', @extschema@.iso_time(paused_until))::@extschema@.api_pause);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.processing_pause(bigint, timestamptz) IS
@@ -72,10 +81,9 @@ BEGIN
     ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
        SET paused_until = NULL, updated_at = pg_catalog.now();
     PERFORM @extschema@.wake_worker();
-    RETURN pg_catalog.row_to_json(r)
-      FROM (SELECT 'unpaused' AS status,
-                   NULL::text AS paused_until,
-                   coalesce(previous OPERATOR(pg_catalog.>) pg_catalog.now(), false) AS was_paused) r;
+    RETURN pg_catalog.row_to_json(ROW('unpaused', NULL,
+                                      coalesce(previous OPERATOR(pg_catalog.>) pg_catalog.now(), false)
+                                     )::@extschema@.api_unpause);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.processing_unpause(bigint) IS

@@ -91,6 +91,10 @@ $$;
 COMMENT ON FUNCTION @extschema@.scratchpad_upsert(bigint, text, text, uuid) IS
 'write a scratchpad entry keyed on (team, key); an existing entry keeps its created_by_run_id';
 
+CREATE TYPE @extschema@.api_forget AS (deleted boolean);
+COMMENT ON TYPE @extschema@.api_forget IS
+'the JSON shape of POST scout/scratchpad/forget/';
+
 -- POST scout/scratchpad/forget/: delete an entry by key.
 CREATE FUNCTION @extschema@.scratchpad_forget(team_id bigint, key text)
 RETURNS json
@@ -102,7 +106,7 @@ BEGIN
     DELETE FROM @extschema@.scratchpad e
      WHERE e.team_id OPERATOR(pg_catalog.=) scratchpad_forget.team_id
        AND e.key OPERATOR(pg_catalog.=) scratchpad_forget.key;
-    RETURN pg_catalog.row_to_json(r) FROM (SELECT FOUND AS deleted) r;
+    RETURN pg_catalog.row_to_json(ROW(FOUND)::@extschema@.api_forget);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.scratchpad_forget(bigint, text) IS

@@ -177,6 +177,10 @@ $$;
 COMMENT ON FUNCTION @extschema@.emit_signal(bigint, text, text, text, text, double precision, jsonb, text[]) IS
 'emit a signal from an application: validated, queued for grouping when the caller commits, skipped (with a reason) when AI processing is not approved, the source is disabled, or the same (product, type, source id) was already emitted';
 
+CREATE TYPE @extschema@.api_emit AS (finding_id text, emitted boolean, skipped_reason text);
+COMMENT ON TYPE @extschema@.api_emit IS
+'the JSON shape of POST scout/runs/:id/emit-signal/';
+
 -- POST scout/runs/:id/emit-signal/: emit a finding of an in-progress scout run.
 CREATE FUNCTION @extschema@.scout_emit(
     team_id bigint,
@@ -275,8 +279,7 @@ BEGIN
         gate := @extschema@.emit_gate(team_id, 'signals_scout', 'cross_source_issue');
     END IF;
     IF gate IS NOT NULL THEN
-        RETURN pg_catalog.row_to_json(r)
-          FROM (SELECT scout_emit.finding_id, false AS emitted, gate AS skipped_reason) r;
+        RETURN pg_catalog.row_to_json(ROW(finding_id, false, gate)::@extschema@.api_emit);
     END IF;
 
     queued := @extschema@.enqueue_signal(
@@ -295,8 +298,7 @@ BEGIN
            emitted_finding_ids = r.emitted_finding_ids OPERATOR(pg_catalog.||) scout_emit.finding_id
      WHERE r.team_id OPERATOR(pg_catalog.=) scout_emit.team_id
        AND r.id OPERATOR(pg_catalog.=) scout_emit.run_id;
-    RETURN pg_catalog.row_to_json(r)
-      FROM (SELECT scout_emit.finding_id, true AS emitted, NULL::text AS skipped_reason) r;
+    RETURN pg_catalog.row_to_json(ROW(finding_id, true, NULL)::@extschema@.api_emit);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.scout_emit(bigint, uuid, text, double precision, double precision, jsonb, text, text, text[], jsonb, text, text) IS

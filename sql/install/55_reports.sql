@@ -23,16 +23,24 @@ COMMENT ON TYPE @extschema@.api_report IS
 
 -- A report as the API shows it, for the given viewer.  Inlinable (no SET, no
 -- FROM): lists build it for every row of a page.
+CREATE FUNCTION @extschema@.report_api(r @extschema@.reports, viewer uuid)
+RETURNS @extschema@.api_report
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT ROW(r.id, r.title, r.summary, r.status, r.total_weight, r.signal_count,
+               r.signals_at_run, @extschema@.iso_time(r.created_at), @extschema@.iso_time(r.updated_at),
+               r.artefact_count, r.priority, r.actionability, r.already_addressed,
+               @extschema@.is_suggested_reviewer(r, viewer),
+               r.source_products, r.implementation_pr_url)::@extschema@.api_report
+$$;
+COMMENT ON FUNCTION @extschema@.report_api(@extschema@.reports, uuid) IS
+'a report in its API shape, for the given viewer';
+
 CREATE FUNCTION @extschema@.report_json(r @extschema@.reports, viewer uuid)
 RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.row_to_json(ROW(
-               r.id, r.title, r.summary, r.status, r.total_weight, r.signal_count,
-               r.signals_at_run, @extschema@.iso_time(r.created_at), @extschema@.iso_time(r.updated_at),
-               r.artefact_count, r.priority, r.actionability, r.already_addressed,
-               @extschema@.is_suggested_reviewer(r, viewer),
-               r.source_products, r.implementation_pr_url)::@extschema@.api_report)
+    SELECT pg_catalog.row_to_json(@extschema@.report_api(r, viewer))
 $$;
 COMMENT ON FUNCTION @extschema@.report_json(@extschema@.reports, uuid) IS
 'a report as the API shows it to the viewer';
@@ -426,6 +434,10 @@ $$;
 COMMENT ON FUNCTION @extschema@.report_set_state(bigint, uuid, text, integer, uuid) IS
 'suppress a report, snooze it back to potential for snooze_for more signals, un-suppress it, or resolve it';
 
+CREATE TYPE @extschema@.api_deletion AS (status text, report_id uuid);
+COMMENT ON TYPE @extschema@.api_deletion IS
+'the JSON shape of DELETE reports/:id/';
+
 -- DELETE reports/:id/
 CREATE FUNCTION @extschema@.report_delete(team_id bigint, report_id uuid)
 RETURNS json
@@ -434,8 +446,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM @extschema@.report_transition(team_id, report_id, 'deleted');
-    RETURN pg_catalog.row_to_json(r)
-      FROM (SELECT 'deletion_started' AS status, report_delete.report_id) r;
+    RETURN pg_catalog.row_to_json(ROW('deletion_started', report_id)::@extschema@.api_deletion);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.report_delete(bigint, uuid) IS
@@ -493,18 +504,21 @@ COMMENT ON TYPE @extschema@.api_signal IS
 'the JSON shape of a signal, with how it joined its report, in API responses';
 
 -- A signal with its match evidence, as GET reports/:id/signals/ shows it.  Inlinable.
-CREATE FUNCTION @extschema@.signal_json(s @extschema@.signals)
-RETURNS json
+CREATE FUNCTION @extschema@.signal_api(s @extschema@.signals)
+RETURNS @extschema@.api_signal
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.row_to_json(ROW(
-               s.id, s.source_product, s.source_type, s.source_id, s.description, s.weight,
+    SELECT ROW(s.id, s.source_product, s.source_type, s.source_id, s.description, s.weight,
                s.extra, s.dedupe_keys, s.run_id,
                @extschema@.iso_time(s.created_at), @extschema@.iso_time(s.grouped_at),
-               s.match_method, s.match_score, s.match_detail)::@extschema@.api_signal)
+               s.match_method, s.match_score, s.match_detail)::@extschema@.api_signal
 $$;
-COMMENT ON FUNCTION @extschema@.signal_json(@extschema@.signals) IS
-'a signal and how it joined its report (match_method, match_score, match_detail)';
+COMMENT ON FUNCTION @extschema@.signal_api(@extschema@.signals) IS
+'a signal and how it joined its report (match_method, match_score, match_detail), in its API shape';
+
+CREATE TYPE @extschema@.api_report_signals AS (report @extschema@.api_report, signals @extschema@.api_signal[]);
+COMMENT ON TYPE @extschema@.api_report_signals IS
+'the JSON shape of GET reports/:id/signals/';
 
 -- GET reports/:id/signals/: the report and its signals in arrival order.
 CREATE FUNCTION @extschema@.report_signals(
@@ -518,17 +532,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     r @extschema@.reports := @extschema@.live_report(team_id, report_id);
-    signal_list json;
 BEGIN
-    SELECT coalesce(pg_catalog.json_agg(@extschema@.signal_json(s) ORDER BY s.id), '[]')
-      INTO signal_list
-      FROM (SELECT * FROM @extschema@.signals s
-             WHERE s.team_id OPERATOR(pg_catalog.=) report_signals.team_id
-               AND s.report_id OPERATOR(pg_catalog.=) report_signals.report_id
-             ORDER BY s.id
-             LIMIT coalesce(max_signals, 1000)) s;
-    RETURN pg_catalog.row_to_json(x)
-      FROM (SELECT @extschema@.report_json(r, viewer) AS report, signal_list AS signals) x;
+    RETURN pg_catalog.row_to_json(ROW(
+               @extschema@.report_api(r, viewer),
+               ARRAY(SELECT @extschema@.signal_api(s)
+                       FROM @extschema@.signals s
+                      WHERE s.team_id OPERATOR(pg_catalog.=) report_signals.team_id
+                        AND s.report_id OPERATOR(pg_catalog.=) report_signals.report_id
+                      ORDER BY s.id
+                      LIMIT coalesce(max_signals, 1000))
+           )::@extschema@.api_report_signals);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.report_signals(bigint, uuid, uuid, integer) IS

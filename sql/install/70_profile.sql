@@ -654,17 +654,19 @@ $$;
 COMMENT ON FUNCTION @extschema@.project_profile_compute(bigint, boolean) IS
 'the team''s fresh project profile row: the newest unexpired row of the current version, else one built now under a per-team advisory lock (always built when force); keeps the newest 10 rows';
 
+CREATE TYPE @extschema@.api_project_profile AS (
+    profile_id uuid, computed_at text, expires_at text, source_version text, payload json);
+COMMENT ON TYPE @extschema@.api_project_profile IS
+'the JSON shape of GET scout/project_profile/current/';
+
 -- A cached profile as the API shows it.  No SET search_path, so that it inlines.
 CREATE FUNCTION @extschema@.project_profile_json(p @extschema@.project_profiles)
 RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.row_to_json(r)
-      FROM (SELECT p.id AS profile_id,
-                   @extschema@.iso_time(p.computed_at) AS computed_at,
-                   @extschema@.iso_time(p.expires_at) AS expires_at,
-                   p.source_version,
-                   p.payload) r
+    SELECT pg_catalog.row_to_json(ROW(p.id, @extschema@.iso_time(p.computed_at),
+                                      @extschema@.iso_time(p.expires_at), p.source_version,
+                                      p.payload)::@extschema@.api_project_profile)
 $$;
 COMMENT ON FUNCTION @extschema@.project_profile_json(@extschema@.project_profiles) IS
 'a cached project profile as the API shows it: {profile_id, computed_at, expires_at, source_version, payload}';

@@ -51,12 +51,13 @@ CREATE FUNCTION @extschema@.routes(
     OUT response text,
     OUT success_status integer,
     OUT summary text,
-    OUT args json)
+    OUT args json,
+    OUT result text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'signals_routes_list'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.routes() IS
-'the REST API''s routes: method, path, required scope, the domain function serving it, response kind and arguments';
+'the REST API''s routes: method, path, required scope, the domain function serving it, response kind, arguments, and the signals.api_* type of the result ("[]" for an array of it)';
 
 -- Let a running PostgREST pick up the new functions.
 NOTIFY pgrst, 'reload schema';

@@ -28,6 +28,96 @@ $$;
 COMMENT ON FUNCTION @extschema@.openapi_arg_schema(text, boolean) IS
 'the JSON Schema (OpenAPI 3.1) of a route argument of the given type, allowing null when nullable';
 
+-- The JSON Schema of a response field, from its column type in a
+-- signals.api_* type: nested api_* types become references.
+CREATE FUNCTION @extschema@.openapi_field_schema(field name, field_type regtype)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    element regtype := (SELECT t.typelem FROM pg_catalog.pg_type t
+                         WHERE t.oid OPERATOR(pg_catalog.=) field_type
+                           AND t.typcategory OPERATOR(pg_catalog.=) 'A');
+    api_type text := (SELECT t.typname FROM pg_catalog.pg_type t
+                       WHERE t.oid OPERATOR(pg_catalog.=) coalesce(element, field_type)
+                         AND t.typtype OPERATOR(pg_catalog.=) 'c'
+                         AND t.typnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace);
+    item jsonb;
+BEGIN
+    IF api_type IS NOT NULL THEN
+        item := pg_catalog.jsonb_build_object('$ref', '#/components/schemas/' OPERATOR(pg_catalog.||) api_type);
+    ELSE
+        item := CASE coalesce(element, field_type)
+            WHEN 'uuid'::regtype THEN '{"type": ["string", "null"], "format": "uuid"}'
+            WHEN 'boolean'::regtype THEN '{"type": ["boolean", "null"]}'
+            WHEN 'smallint'::regtype THEN '{"type": ["integer", "null"]}'
+            WHEN 'integer'::regtype THEN '{"type": ["integer", "null"]}'
+            WHEN 'bigint'::regtype THEN '{"type": ["integer", "null"]}'
+            WHEN 'real'::regtype THEN '{"type": ["number", "null"]}'
+            WHEN 'double precision'::regtype THEN '{"type": ["number", "null"]}'
+            WHEN 'json'::regtype THEN '{}'
+            WHEN 'jsonb'::regtype THEN '{}'
+            ELSE CASE WHEN field OPERATOR(pg_catalog.~~) '%\_at'
+                      THEN '{"type": ["string", "null"], "format": "date-time"}'
+                      ELSE '{"type": ["string", "null"]}' END
+        END::jsonb;
+    END IF;
+    IF element IS NOT NULL THEN
+        RETURN pg_catalog.jsonb_build_object('type', 'array', 'items', item);
+    END IF;
+    RETURN item;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.openapi_field_schema(name, regtype) IS
+'the JSON Schema of a field of a response type: its JSON type, timestamps (*_at) as date-time, nested api_* types as references';
+
+-- The JSON Schemas of the response types (signals.api_*), by type name.
+CREATE FUNCTION @extschema@.openapi_response_schemas()
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(pg_catalog.jsonb_object_agg(t.typname, (
+               SELECT pg_catalog.jsonb_build_object(
+                          'type', 'object',
+                          'description', pg_catalog.obj_description(t.oid, 'pg_type'),
+                          'properties', pg_catalog.jsonb_object_agg(
+                              a.attname, @extschema@.openapi_field_schema(a.attname, a.atttypid::regtype)),
+                          'required', pg_catalog.jsonb_agg(a.attname ORDER BY a.attnum))
+                 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid OPERATOR(pg_catalog.=) t.typrelid
+                  AND a.attnum OPERATOR(pg_catalog.>) 0
+                  AND NOT a.attisdropped)), '{}')
+      FROM pg_catalog.pg_type t
+      JOIN pg_catalog.pg_class k ON k.oid OPERATOR(pg_catalog.=) t.typrelid
+     WHERE t.typnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+       AND k.relkind OPERATOR(pg_catalog.=) 'c'
+       AND t.typname OPERATOR(pg_catalog.~~) 'api\_%'
+$$;
+COMMENT ON FUNCTION @extschema@.openapi_response_schemas() IS
+'the JSON Schemas of the API''s response shapes, one per signals.api_* type';
+
+-- The schema of a route's success body, from its result ("api_x" or "api_x[]").
+CREATE FUNCTION @extschema@.openapi_result_schema(response text, result text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+        WHEN $1 OPERATOR(pg_catalog.=) 'page' THEN pg_catalog.jsonb_build_object('allOf', pg_catalog.jsonb_build_array(
+                 '{"$ref": "#/components/schemas/Page"}'::jsonb,
+                 pg_catalog.jsonb_build_object('type', 'object', 'properties', pg_catalog.jsonb_build_object(
+                     'results', pg_catalog.jsonb_build_object('type', 'array', 'items', ref)))))
+        WHEN $2 OPERATOR(pg_catalog.~~) '%[]' THEN pg_catalog.jsonb_build_object('type', 'array', 'items', ref)
+        ELSE ref
+    END
+      FROM (SELECT pg_catalog.jsonb_build_object('$ref', '#/components/schemas/' OPERATOR(pg_catalog.||)
+                                                 pg_catalog.rtrim($2, '[]')) AS ref) r
+$$;
+COMMENT ON FUNCTION @extschema@.openapi_result_schema(text, text) IS
+'the JSON Schema of a route''s success body: its result type, an array of it, or a page of it';
+
 -- The OpenAPI document: one operation per route, with its scope, parameters,
 -- body fields, success response and the error responses every route can give.
 CREATE FUNCTION @extschema@.openapi()
@@ -37,7 +127,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 WITH route AS (
     SELECT r.method, r.path, r.scope, r.function, r.response, r.success_status,
-           r.summary, r.args,
+           r.summary, r.args, r.result,
            pg_catalog.lower(r.method) AS verb,
            CASE WHEN pg_catalog.count(*) OVER (PARTITION BY r.function) OPERATOR(pg_catalog.>) 1
                 THEN pg_catalog.split_part(r.function, '.', 2) OPERATOR(pg_catalog.||) '_'
@@ -105,10 +195,12 @@ operation AS (
                    r.success_status::text,
                    CASE r.response
                        WHEN 'empty' THEN '{"description": "Done; no content."}'::jsonb
-                       WHEN 'page' THEN
-                           '{"description": "One page of results.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}}'::jsonb
-                       ELSE
-                           '{"description": "The result.", "content": {"application/json": {"schema": {}}}}'::jsonb
+                       ELSE pg_catalog.jsonb_build_object(
+                           'description', CASE r.response WHEN 'page' THEN 'One page of results.'
+                                                          ELSE 'The result.' END,
+                           'content', pg_catalog.jsonb_build_object('application/json',
+                               pg_catalog.jsonb_build_object('schema',
+                                   @extschema@.openapi_result_schema(r.response, r.result))))
                    END,
                    '400', '{"$ref": "#/components/responses/BadRequest"}'::jsonb,
                    '401', '{"$ref": "#/components/responses/Unauthorized"}'::jsonb,
@@ -143,7 +235,10 @@ SELECT pg_catalog.jsonb_build_object(
             'Errors have the body {"type", "code", "detail", "attr"}.'),
     'security', '[{"PersonalAPIKey": []}]'::jsonb,
     'paths', (SELECT coalesce(pg_catalog.jsonb_object_agg(p.path, p.ops), '{}') FROM path p),
-    'components', '{
+    'components', (SELECT pg_catalog.jsonb_set(c, '{schemas}',
+                                               (c OPERATOR(pg_catalog.->) 'schemas') OPERATOR(pg_catalog.||)
+                                               @extschema@.openapi_response_schemas())
+                     FROM (SELECT '{
         "securitySchemes": {
             "PersonalAPIKey": {
                 "type": "http",
@@ -195,7 +290,7 @@ SELECT pg_catalog.jsonb_build_object(
             "Timeout": {"description": "The request ran longer than the statement timeout.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "Error": {"description": "Any other error.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
-    }'::jsonb)::json
+    }'::jsonb AS c) fixed))::json
 $$;
 COMMENT ON FUNCTION @extschema@.openapi() IS
 'the OpenAPI 3.1 document of the REST API, generated from signals.routes() and the domain functions'' comments';
