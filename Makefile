@@ -1,7 +1,7 @@
 # signals: PostgreSQL extension (PGXS) and its HTTP gateway
 
 EXTENSION = signals
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = signals
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
@@ -10,6 +10,9 @@ PG_CPPFLAGS = -I$(srcdir)/src
 # The install script is assembled from one file per concern, in name order.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+# Released versions: their install scripts are frozen, and an upgrade script
+# leads from each to the next.
+DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
 
 REGRESS = hostile setup profile keys processing source_configs scratchpad scout_runs emit reports grouping grouping_quality pipeline badinput privileges cleanup
 ISOLATION = scratchpad_upsert source_config_create profile_concurrent_miss grouping_concurrent pipeline_concurrent
