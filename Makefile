@@ -27,6 +27,12 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 # Every object is rebuilt when a header changes (PGXS tracks no dependencies).
 $(OBJS): $(wildcard src/*.h)
 
+# General English word frequencies for grouping's prior, from SCOWL.
+src/word_prior.o: src/word_prior_data.h
+src/word_prior_data.h: scripts/word_prior.sh
+	scripts/word_prior.sh > $@.tmp && mv $@.tmp $@
+EXTRA_CLEAN = src/word_prior_data.h
+
 # The HTTP gateway (gateway/Makefile): built by "all", installed by "install"
 # into the bindir of $(PG_CONFIG), removed by "clean".
 all: gateway

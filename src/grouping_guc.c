@@ -15,7 +15,7 @@
 #include "grouping.h"
 #include "signals.h"
 
-double		grouping_similarity_threshold = 0.565;
+double		grouping_similarity_threshold = 0.35;
 double		grouping_promote_weight = 1.0;
 int			grouping_window_days = 30;
 
@@ -25,11 +25,11 @@ grouping_define_gucs(void)
 {
 	DefineCustomRealVariable("signals.similarity_threshold",
 							 "Similarity from which a signal joins an existing report.",
-							 "Between 0 and 1: evidence / (evidence + 10), where evidence is the "
-							 "rarity-weighted features a signal shares with a report (0.5: about "
-							 "two rare features that all of the report's signals carry).",
+							 "Between 0 and 1: the cosine similarity of the rarity-weighted features "
+							 "of the signal and of the nearest earlier signal of the report, cut for "
+							 "conflicting error signatures or titles.",
 							 &grouping_similarity_threshold,
-							 0.565, 0.0, 1.0,
+							 0.35, 0.0, 1.0,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomRealVariable("signals.promote_weight",
