@@ -9,25 +9,45 @@ SHOW signals.promote_weight;
 SHOW signals.grouping_window_days;
 SET signals.similarity_threshold = 2;  -- out of range
 
--- What the text normaliser sees: exception, file, code and route
+-- What the text normaliser sees: exception, file, code, status and route
 -- signatures, a compound, stemming; ids, numbers, measurements, UUIDs and
--- e-mail addresses dropped.
+-- e-mail addresses dropped; hexadecimal codes and exit statuses kept.
 SELECT feature, kind FROM signals.grouping_features(
     $$TypeError in InvoiceEditor.tsx:214 — users can't log in (HTTP 502), ERR_NETWORK_CHANGED;
 order 48213 id 3f2a9c1e-1111-4a4a-8b8b-0123456789ab from bob@example.com
-POST /api/v1/Orders/48213 took 74.2s (8.4MB)$$)
+POST /api/v1/Orders/48213 took 74.2s (8.4MB)
+HRESULT 0x8007000E, exit status 127$$)
  ORDER BY feature COLLATE "C";
+
+-- Lines: the first is the title (its features weigh half as much again);
+-- markdown headings, check boxes and bold labels give nothing.
+SELECT feature, kind, weight > 5 AS heavy FROM signals.grouping_features(
+    E'Tray icon missing\n### Steps to reproduce\n- [x] I searched existing issues\n**Describe the bug**\nthe tray icon vanished')
+ ORDER BY feature COLLATE "C";
+-- The prior: common English words weigh little from the first signal, words
+-- no dictionary lists (product names, jargon) a lot.
+SELECT feature, kind, round(weight::numeric, 2) AS weight
+  FROM signals.grouping_features(E'title\nwindow qbittorrent')
+ WHERE kind = 'word' ORDER BY weight;
 SELECT count(*) AS features FROM signals.grouping_features(NULL);
 
--- Similarity helper: identical texts score above the threshold (the score
--- grows with the shared evidence, it is not a share), unrelated texts 0.
-SELECT signals.signal_similarity('PDF export times out', 'PDF export times out')
-           >= current_setting('signals.similarity_threshold')::real AS same_matches,
-       signals.signal_similarity('PDF export times out', 'PDF export times out')
-           < signals.signal_similarity('PDF export times out for invoices with 400 line items',
-                                       'PDF export times out for invoices with 400 line items') AS more_evidence_scores_more,
+-- Similarity helper: identical texts score 1 (a cosine), unrelated texts 0;
+-- conflicting statuses, a single shared word or titles naming different
+-- things cut the score; two shared signatures count on their own.
+SELECT signals.signal_similarity('PDF export times out', 'PDF export times out') AS same,
        signals.signal_similarity('PDF export times out', 'dark mode colours') AS unrelated,
        signals.signal_similarity('a', NULL) IS NULL AS null_in_null_out;
+SELECT signals.signal_similarity('Error: llama runner process has terminated: exit status 0xc0000409',
+                                 'Error: llama runner process has terminated: exit status 0xc0000409')
+         > current_setting('signals.similarity_threshold')::real AS same_status_joins,
+       signals.signal_similarity('Error: llama runner process has terminated: exit status 0xc0000409',
+                                 'Error: llama runner process has terminated: exit status 127')
+         < current_setting('signals.similarity_threshold')::real AS other_status_does_not,
+       signals.signal_similarity('gh', 'gh workflow')
+         < current_setting('signals.similarity_threshold')::real AS one_word_does_not,
+       signals.signal_similarity(E'UnicodeDecodeError: codec can''t decode byte\n  File "importers/csv_import.py", line 77, in parse_rows',
+                                 'parse_rows in csv_import.py raises UnicodeDecodeError for files saved by Excel')
+         > current_setting('signals.similarity_threshold')::real AS signatures_join;
 
 -- Arguments.
 SELECT signals.group_pending(31, -1);
@@ -144,16 +164,16 @@ SELECT (SELECT array_agg(members ORDER BY members) FROM parts WHERE team_id = 32
 -- grouping_rebuild() gives the grouping tables back from the stored signals
 -- exactly (team 32: nothing deleted), and grouping goes on from them.
 CREATE TEMP VIEW grouping_state_32 AS
-SELECT 'profiles' AS part, md5(string_agg(report_id::text || ' ' || n_signals || ' ' || last_signal_at || ' ' || encode(profile, 'hex'), ',' ORDER BY report_id)) AS digest
-  FROM signals.grouping_reports WHERE team_id = 32
+SELECT 'members' AS part, md5(string_agg(signal_id::text || ' ' || created_at || ' ' || encode(features, 'hex'), ',' ORDER BY signal_id)) AS digest
+  FROM signals.grouping_members WHERE team_id = 32
 UNION ALL
-SELECT 'postings', md5(string_agg(feature || ' ' || report_id, ',' ORDER BY feature, report_id))
+SELECT 'postings', md5(string_agg(feature || ' ' || signal_id, ',' ORDER BY feature, signal_id))
   FROM signals.grouping_postings WHERE team_id = 32
 UNION ALL
 SELECT 'sketch', md5(string_agg(page || ' ' || encode(counts, 'hex'), ',' ORDER BY page))
   FROM signals.grouping_df WHERE team_id = 32
 UNION ALL
-SELECT 'documents', n_docs || ' ' || total_docs FROM signals.grouping_state WHERE team_id = 32;
+SELECT 'documents', n_docs || ' ' || total_docs || ' ' || width FROM signals.grouping_state WHERE team_id = 32;
 CREATE TEMP TABLE grouping_before AS SELECT * FROM grouping_state_32;
 SELECT signals.grouping_rebuild(32) AS replayed;
 SELECT b.part, a.digest = b.digest AS same
@@ -185,11 +205,15 @@ RESET ROLE;
 REVOKE USAGE ON SCHEMA signals FROM regress_grouping_user;
 DROP ROLE regress_grouping_user;
 
--- Pruning removes the rows of deleted reports (z1's) and nothing live.
+-- Pruning removes the rows of deleted reports (z1's) and of signals out of
+-- the window ('old'), and nothing live.
 SELECT signals.grouping_prune(31) > 0 AS pruned;
-SELECT count(*) AS postings_of_gone_reports FROM signals.grouping_postings p
- WHERE p.team_id = 31 AND NOT EXISTS (SELECT FROM signals.grouping_reports g
-                                       WHERE g.team_id = p.team_id AND g.report_id = p.report_id);
+SELECT count(*) AS rows_of_gone_signals FROM signals.grouping_postings p
+ WHERE p.team_id = 31 AND NOT EXISTS (SELECT FROM signals.grouping_members m
+                                       WHERE m.team_id = p.team_id AND m.signal_id = p.signal_id);
+SELECT s.source_id FROM signals.grouping_members m
+  JOIN signals.signals s ON s.team_id = m.team_id AND s.id = m.signal_id
+ WHERE m.team_id = 31 AND s.source_id IN ('z1', 'old', 'e1') ORDER BY s.source_id COLLATE "C";
 
 -- cleanup
 DELETE FROM signals.teams WHERE team_id IN (31, 32, 33);

@@ -61,6 +61,7 @@ static const float kind_boost[GF_NKINDS] = {
 	[GF_EXCEPTION] = 2.0f,
 	[GF_CODE] = 2.0f,
 	[GF_ROUTE] = 1.5f,
+	[GF_STATUS] = 2.0f,
 };
 
 /* An empty sketch of the given width (0: a new team's). */

@@ -32,6 +32,7 @@ typedef enum GFeatureKind
 	GF_EXCEPTION,				/* an exception or error class name */
 	GF_CODE,					/* an error code or HTTP error status */
 	GF_ROUTE,					/* an HTTP route, ids replaced by :id */
+	GF_STATUS,					/* a status: HTTP error, exit status, hex code */
 	GF_NKINDS
 } GFeatureKind;
 
@@ -78,6 +79,7 @@ typedef enum GTokenKind
 	GT_FILE,
 	GT_EXCEPTION,
 	GT_CODE,
+	GT_STATUS,
 	GT_ROUTE,
 	GT_BREAK					/* clause boundary: no phrase spans it */
 } GTokenKind;

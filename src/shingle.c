@@ -22,7 +22,7 @@
 #include "grouping.h"
 
 static const char *const kind_names[GF_NKINDS] = {
-	"word", "phrase", "identifier", "file", "exception", "code", "route"
+	"word", "phrase", "identifier", "file", "exception", "code", "route", "status"
 };
 
 /* The name of a feature kind, as match evidence shows it. */
@@ -218,6 +218,9 @@ extract_line(const char *text, int len, int l, GFeatureSet *out)
 				break;
 			case GT_CODE:
 				kind = GF_CODE;
+				break;
+			case GT_STATUS:
+				kind = GF_STATUS;
 				break;
 			case GT_ROUTE:
 				kind = GF_ROUTE;

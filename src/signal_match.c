@@ -14,14 +14,21 @@
  * df_sketch.c, the member's recomputed with today's frequencies), in [0, 1].
  * Being normalised by both lengths, it asks for broad agreement: a long
  * text does not match everything by sheer size, and a pair of short titles
- * that share their rare words scores high.  It is then cut to
+ * that share their rare words scores high.  Evidence that identifies a
+ * problem counts on its own: when two or more signatures (identifiers,
+ * file names, exception classes, error codes, routes) are shared, the score
+ * is at least e / (e + SIGNATURE_HALF_EVIDENCE), e their weight, so that a
+ * ticket and a stack trace of one error match on its names even where the
+ * rest of their words differ.  The score is then cut to
  * CONFLICT_FACTOR for each disagreement that says "another problem":
- *   - error signatures: both name exception classes, error codes, source
- *     files or HTTP routes, and none in common (exit status 1 is not exit
+ *   - error signatures: both name exception classes, statuses (HTTP error,
+ *     exit status, hexadecimal code), source files or HTTP routes, and none
+ *     in common (exit status 1 is not exit
  *     status 0xc0000409; this is how error trackers fingerprint issues);
  *   - titles: each title names a rare term (weight >= RARE_TITLE_WEIGHT)
  *     that the other signal does not mention at all ("Login to Piped
- *     account" and "Login to Invidious account");
+ *     account" and "Login to Invidious account"), unless two signatures
+ *     are shared;
  *   - too little: fewer than MIN_SHARED shared features and no shared
  *     signature (two one-word titles that happen to agree).
  *
@@ -37,6 +44,7 @@
 #define CONFLICT_FACTOR 0.2
 #define RARE_TITLE_WEIGHT 4.5
 #define MIN_SHARED 2
+#define SIGNATURE_HALF_EVIDENCE 20.0
 
 static int
 cmp_member_feature(const void *a, const void *b)
@@ -130,7 +138,7 @@ signature_class(int kind)
 	{
 		case GF_EXCEPTION:
 			return 0;
-		case GF_CODE:
+		case GF_STATUS:
 			return 1;
 		case GF_FILE:
 			return 2;
@@ -175,7 +183,9 @@ member_score(const DfSketch *sk, const MemberFeatures *m, const GFeatureSet *fs,
 				norm_s = 0,
 				norm_m = 0,
 				evidence = 0,
+				signature_evidence = 0,
 				score;
+	int			signatures_shared = 0;
 	bool		sig_s[4] = {0},
 				sig_m[4] = {0},
 				sig_shared[4] = {0},
@@ -236,10 +246,17 @@ member_score(const DfSketch *sk, const MemberFeatures *m, const GFeatureSet *fs,
 
 			dot += f->weight * wm;
 			evidence += Min(f->weight, wm);
+			if (f->kind != GF_WORD && f->kind != GF_PHRASE)
+			{
+				signatures_shared++;
+				signature_evidence += Min(f->weight, wm);
+			}
 			note_shared(detail, i, f->weight);
 		}
 	}
 	score = (norm_s > 0 && norm_m > 0) ? dot / sqrt(norm_s * norm_m) : 0;
+	if (signatures_shared >= 2)
+		score = Max(score, signature_evidence / (signature_evidence + SIGNATURE_HALF_EVIDENCE));
 	for (int c = 0; c < 4; c++)
 		if (sig_s[c] && sig_m[c] && !sig_shared[c])
 		{
@@ -252,7 +269,7 @@ member_score(const DfSketch *sk, const MemberFeatures *m, const GFeatureSet *fs,
 		score *= CONFLICT_FACTOR;
 		conflict = "one shared feature";
 	}
-	if (rare_title_s_unshared && rare_title_m_unshared)
+	if (rare_title_s_unshared && rare_title_m_unshared && signatures_shared < 2)
 	{
 		score *= CONFLICT_FACTOR;
 		conflict = conflict ? "error signatures and titles differ" : "titles name different things";

@@ -464,7 +464,7 @@ emit_atom(GTokenList *out, const char *s, int len, bool called)
 	if (digit == len)
 	{
 		if (len == 3 && (s[0] == '4' || s[0] == '5'))
-			emit(out, GT_CODE, s, 3);
+			emit(out, GT_STATUS, s, 3);
 		return;
 	}
 
@@ -522,7 +522,7 @@ emit_atom(GTokenList *out, const char *s, int len, bool called)
 				hex = false;
 		if (hex)
 		{
-			emit(out, GT_CODE, lower_copy(s, len), len);
+			emit(out, GT_STATUS, lower_copy(s, len), len);
 			return;
 		}
 	}
@@ -535,7 +535,7 @@ emit_atom(GTokenList *out, const char *s, int len, bool called)
 			/* "the logo 403s": an HTTP error status in the plural */
 			if (len == 4 && (s[0] == '4' || s[0] == '5') && isdigit((unsigned char) s[1]) &&
 				isdigit((unsigned char) s[2]) && (s[3] == 's' || s[3] == 'S'))
-				emit(out, GT_CODE, s, 3);
+				emit(out, GT_STATUS, s, 3);
 			return;
 		}
 		if (looks_random(s, len))
@@ -996,7 +996,7 @@ grouping_tokenize(const char *text, int len, GTokenList *out)
 
 		emit_chunk(out, text + start, i - start);
 		if (prev && (code_len = status_number_len(prev, plen, text + start, i - start)) > 0)
-			emit(out, GT_CODE, text + start, code_len);
+			emit(out, GT_STATUS, text + start, code_len);
 
 		plain = !clause_end;
 		for (int k = start; k < i && plain; k++)
