@@ -85,7 +85,8 @@ const Route signals_routes[] = {
 		{TEAM, PATH_ID,
 			BODY("state", TYPE_TEXT, 0, "suppressed, potential or resolved."),
 			BODY("snooze_for", TYPE_INT, ARG_NULLABLE, "With potential: wait for this many more signals (1..100000) before promoting again."),
-	USER}},
+	USER},
+	"The state machine does not allow the move from the report's current status (e.g. \"cannot move a report from candidate to potential\")."},
 	{"GET", "reports/:id/artefacts", "task:read", "signals.report_artefacts_list",
 		RESPONSE_PAGE, 200, "api_artefact", "List a report's artefacts, newest first.",
 	{TEAM, PATH_ID, PAGE_LIMIT, PAGE_OFFSET}},
@@ -227,8 +228,8 @@ signals_routes_list(PG_FUNCTION_ARGS)
 	{
 		const Route *route = &signals_routes[r];
 		StringInfoData args;
-		Datum		values[9];
-		bool		nulls[9] = {0};
+		Datum		values[10];
+		bool		nulls[10] = {0};
 		bool		first = true;
 
 		initStringInfo(&args);
@@ -270,6 +271,10 @@ signals_routes_list(PG_FUNCTION_ARGS)
 			values[8] = CStringGetTextDatum(route->result);
 		else
 			nulls[8] = true;
+		if (route->conflict)
+			values[9] = CStringGetTextDatum(route->conflict);
+		else
+			nulls[9] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
