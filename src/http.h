@@ -86,6 +86,8 @@ typedef struct Route
 	const char *summary;		/* for the OpenAPI document */
 	/* At most MAX_ROUTE_ARGS, then ARG_NONE; route_plan() refuses a route without it. */
 	RouteArg	args[MAX_ROUTE_ARGS + 1];
+	/* When the route answers 409 by design (for the OpenAPI document), or NULL. */
+	const char *conflict;
 } Route;
 
 extern const Route signals_routes[];

@@ -37,10 +37,13 @@ BEGIN
         'GRANT SELECT ON @extschema@.teams, @extschema@.team_settings, @extschema@.users,
                          @extschema@.team_members, @extschema@.team_roles,
                          @extschema@.source_products, @extschema@.source_types,
-                         @extschema@.api_scopes, @extschema@.grouping_state,
+                         @extschema@.api_scopes,
                          @extschema@.grouping_df, @extschema@.grouping_members,
                          @extschema@.grouping_postings, @extschema@.grouping_dedupe
          TO %s', role);
+    -- Corrections (merge, split) lock the team's grouping_state row.
+    EXECUTE pg_catalog.format(
+        'GRANT SELECT, INSERT, UPDATE ON @extschema@.grouping_state TO %s', role);
     EXECUTE pg_catalog.format(
         'GRANT SELECT, INSERT, UPDATE, DELETE
             ON @extschema@.processing_state, @extschema@.source_configs,

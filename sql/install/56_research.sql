@@ -277,11 +277,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    PERFORM @extschema@.report_transition(picked.team_id, picked.id, 'in_progress');
-    UPDATE @extschema@.reports r
-       SET claimed_by = agent, claimed_at = pg_catalog.now()
-     WHERE r.team_id OPERATOR(pg_catalog.=) picked.team_id
-       AND r.id OPERATOR(pg_catalog.=) picked.id;
+    PERFORM @extschema@.report_transition(picked.team_id, picked.id, 'in_progress', agent => agent);
     RETURN pg_catalog.row_to_json(x)
       FROM (SELECT picked.team_id,
                    @extschema@.report_signals(picked.team_id, picked.id) AS claimed) x;
@@ -344,10 +340,8 @@ BEGIN
     END IF;
     IF outcome OPERATOR(pg_catalog.=) 'not_actionable' THEN
         -- Back to potential with its weight reset: it must earn promotion again.
-        r := @extschema@.report_transition(team_id, report_id, 'potential', title => title, summary => summary);
-        UPDATE @extschema@.reports x SET total_weight = 0
-         WHERE x.team_id OPERATOR(pg_catalog.=) r.team_id AND x.id OPERATOR(pg_catalog.=) r.id
-        RETURNING * INTO r;
+        r := @extschema@.report_transition(team_id, report_id, 'potential', title => title, summary => summary,
+                                           weight_reset => true);
     ELSE
         r := @extschema@.report_transition(team_id, report_id, outcome,
                                            title => title, summary => summary, error => error);

@@ -52,12 +52,13 @@ CREATE FUNCTION @extschema@.routes(
     OUT success_status integer,
     OUT summary text,
     OUT args json,
-    OUT result text)
+    OUT result text,
+    OUT conflict text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'signals_routes_list'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.routes() IS
-'the REST API''s routes: method, path, required scope, the domain function serving it, response kind, arguments, and the signals.api_* type of the result ("[]" for an array of it)';
+'the REST API''s routes: method, path, required scope, the domain function serving it, response kind, arguments, the signals.api_* type of the result ("[]" for an array of it), and when the route answers 409 (NULL: never)';
 
 -- Let a running PostgREST pick up the new functions.
 NOTIFY pgrst, 'reload schema';
