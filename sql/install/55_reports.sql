@@ -384,7 +384,9 @@ BEGIN
        AND x.id OPERATOR(pg_catalog.=) r.id
     RETURNING * INTO r;
     IF to_status OPERATOR(pg_catalog.=) 'candidate' THEN
-        PERFORM pg_catalog.pg_notify('signals_candidates', team_id::text);
+        -- A bare wake-up: any role may LISTEN, so it names no team; agents
+        -- read what they may see (claim_candidate, reports under RLS).
+        PERFORM pg_catalog.pg_notify('signals_candidates', '');
     END IF;
     RETURN r;
 END

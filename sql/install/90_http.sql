@@ -58,6 +58,3 @@ AS 'MODULE_PATHNAME', 'signals_routes_list'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.routes() IS
 'the REST API''s routes: method, path, required scope, the domain function serving it, response kind, arguments, and the signals.api_* type of the result ("[]" for an array of it)';
-
--- Let a running PostgREST pick up the new functions.
-NOTIFY pgrst, 'reload schema';
