@@ -758,13 +758,9 @@ signals_group_pending(PG_FUNCTION_ARGS)
 		grouping_write_sketch(&gc);
 	SPI_finish();
 
+	/* A bare wake-up: any role may LISTEN, so it names no team. */
 	if (gc.any_promoted)
-	{
-		char		payload[32];
-
-		snprintf(payload, sizeof(payload), INT64_FORMAT, team_id);
-		Async_Notify("signals_candidates", payload);
-	}
+		Async_Notify("signals_candidates", "");
 	MemoryContextDelete(gc.cxt);
 	PG_RETURN_INT32(total);
 }

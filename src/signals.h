@@ -26,4 +26,7 @@ extern void worker_init(void);
 /* profile.c: the project profile's settings */
 extern void signals_define_profile_gucs(void);
 
+/* role_drop.c: forget a dropped role's team grants */
+extern void role_drop_init(void);
+
 #endif							/* SIGNALS_H */

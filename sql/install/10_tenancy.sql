@@ -47,12 +47,33 @@ COMMENT ON TABLE @extschema@.team_members IS
 'which users belong to which teams; a personal key reaches only its user''s teams';
 
 CREATE TABLE @extschema@.team_roles (
-    team_id  bigint NOT NULL REFERENCES @extschema@.teams ON DELETE CASCADE,
-    role     regrole NOT NULL,
-    PRIMARY KEY (team_id, role)
+    team_id    bigint NOT NULL REFERENCES @extschema@.teams ON DELETE CASCADE,
+    role_oid   oid NOT NULL,
+    role_name  name NOT NULL,
+    PRIMARY KEY (team_id, role_oid)
 );
 COMMENT ON TABLE @extschema@.team_roles IS
-'database roles granted a team: members of such a role see that team''s rows through SQL';
+'database roles granted a team: members of such a role see that team''s rows through SQL and call signals_api for it';
+COMMENT ON COLUMN @extschema@.team_roles.role_name IS
+'the role''s name when it was granted: a row counts only while the role with role_oid has this name, so neither a dropped role''s OID taken by another role nor a dump restored into another cluster grants the team to anyone else';
+
+-- The teams granted to roles whose privileges member has (USAGE: itself or a
+-- role it inherits from; a NOINHERIT member must SET ROLE).  A grant counts only
+-- while its role still has the OID and the name it had when granted.
+CREATE FUNCTION @extschema@.team_ids_of_role(member oid)
+RETURNS bigint[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT r.team_id), '{}')
+      FROM @extschema@.team_roles r
+      JOIN pg_catalog.pg_roles a
+        ON a.oid OPERATOR(pg_catalog.=) r.role_oid
+       AND a.rolname OPERATOR(pg_catalog.=) r.role_name
+     WHERE pg_catalog.pg_has_role($1, a.oid, 'USAGE')
+$$;
+COMMENT ON FUNCTION @extschema@.team_ids_of_role(oid) IS
+'the teams granted (through grant_team) to a role whose privileges the given role has (itself, or a role it inherits from), counting only grants whose role still has its granted name';
 
 -- The teams the calling database role may see through SQL.  Row-level security
 -- on every team table compares team_id with this list.
@@ -61,12 +82,12 @@ RETURNS bigint[]
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(pg_catalog.array_agg(r.team_id), '{}')
-      FROM @extschema@.team_roles r
-     WHERE pg_catalog.pg_has_role(r.role, 'MEMBER')
+    SELECT @extschema@.team_ids_of_role(a.oid)
+      FROM pg_catalog.pg_roles a
+     WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER
 $$;
 COMMENT ON FUNCTION @extschema@.visible_team_ids() IS
-'the teams granted (through grant_team) to a role the current user is a member of';
+'the teams granted (through grant_team) to the current user or a role it inherits from';
 
 -- Create a team with its settings row; the id is the PostHog project id when given.
 CREATE FUNCTION @extschema@.create_team(name text, team_id bigint DEFAULT NULL)

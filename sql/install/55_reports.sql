@@ -469,9 +469,11 @@ BEGIN
        AND @extschema@.report_move_refusal(x, to_status, move_reports.title, move_reports.summary) IS NULL
     RETURNING x.*;
     GET DIAGNOSTICS moved = ROW_COUNT;
-    -- External research agents LISTEN for new candidates.
+    -- External research agents LISTEN for new candidates: a bare wake-up,
+    -- since any role may LISTEN, so it names no team; agents read what they
+    -- may see (claim_candidate, reports under row-level security).
     IF to_status OPERATOR(pg_catalog.=) 'candidate' AND moved OPERATOR(pg_catalog.>) 0 THEN
-        PERFORM pg_catalog.pg_notify('signals_candidates', team_id::text);
+        PERFORM pg_catalog.pg_notify('signals_candidates', '');
     END IF;
 END
 $$;

@@ -257,7 +257,9 @@ COMMENT ON FUNCTION @extschema@.summarize_candidates(bigint, integer) IS
 
 -- External research: claim the oldest candidate (of one team, or of any team
 -- when team_id is NULL) for an agent.  Returns the report with its signals,
--- or NULL when there is nothing to claim.  Agents LISTEN on signals_candidates.
+-- or NULL when there is nothing to claim.  Agents LISTEN on signals_candidates,
+-- whose notifications carry no payload (any role may LISTEN, so they name no
+-- team), and claim on each one and on a timer.
 CREATE FUNCTION @extschema@.claim_candidate(agent text, team_id bigint DEFAULT NULL)
 RETURNS json
 LANGUAGE plpgsql VOLATILE

@@ -59,6 +59,3 @@ AS 'MODULE_PATHNAME', 'signals_routes_list'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.routes() IS
 'the REST API''s routes: method, path, required scope, the domain function serving it, response kind, arguments, the signals.api_* type of the result ("[]" for an array of it), and when the route answers 409 (NULL: never)';
-
--- Let a running PostgREST pick up the new functions.
-NOTIFY pgrst, 'reload schema';
