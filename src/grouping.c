@@ -35,26 +35,22 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
-
-#include "commands/async.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "grouping_call.h"
+#include "report_rules.h"
 #include "signals.h"
 
 #define PROBE_FEATURES 12
 #define PREFETCH_FEATURES 16
 #define SCORED_MEMBERS 16
 #define POST_FEATURES 24
-#define TITLE_MAX_CHARS 200
 
 extern Datum signals_uuid_v7(PG_FUNCTION_ARGS);
 
@@ -95,44 +91,6 @@ new_report_id(GroupingCall *gc, pg_uuid_t *out)
 	}
 	memcpy(out, u, sizeof(pg_uuid_t));
 	memcpy(&gc->last_new_id, u, sizeof(pg_uuid_t));
-}
-
-/* The signal's first non-blank line, trimmed and cut at TITLE_MAX_CHARS. */
-static char *
-title_from(const char *description)
-{
-	const char *s = description;
-	const char *e;
-	int			len,
-				clip;
-	char	   *title;
-
-	/* the first line with something other than whitespace (as is_blank() sees it) */
-	while (*s && isspace((unsigned char) *s))
-		s++;
-	e = strchr(s, '\n');
-	len = e ? (int) (e - s) : (int) strlen(s);
-	while (len > 0 && isspace((unsigned char) s[len - 1]))
-		len--;
-	if (len == 0)
-		return pstrdup("(empty signal)");
-	if (pg_mbstrlen_with_len(s, len) <= TITLE_MAX_CHARS)
-		return pnstrdup(s, len);
-
-	/* cut at a word boundary when one is near the limit */
-	clip = pg_mbcharcliplen(s, len, TITLE_MAX_CHARS - 1);
-	for (int i = clip; i > clip * 2 / 3; i--)
-		if (s[i] == ' ')
-		{
-			clip = i;
-			break;
-		}
-	while (clip > 0 && s[clip - 1] == ' ')
-		clip--;
-	title = palloc(clip + 4);
-	memcpy(title, s, clip);
-	strcpy(title + clip, "\xE2\x80\xA6");	/* … */
-	return title;
 }
 
 static void
@@ -560,7 +518,7 @@ open_report(GroupingCall *gc, BSignal *s)
 	r->status_known = true;
 	r->is_new = true;
 	r->live = true;
-	r->title = title_from(s->description);
+	r->title = report_title_from(s->description);
 	return r;
 }
 
@@ -757,10 +715,6 @@ signals_group_pending(PG_FUNCTION_ARGS)
 	if (total > 0)
 		grouping_write_sketch(&gc);
 	SPI_finish();
-
-	/* A bare wake-up: any role may LISTEN, so it names no team. */
-	if (gc.any_promoted)
-		Async_Notify("signals_candidates", "");
 	MemoryContextDelete(gc.cxt);
 	PG_RETURN_INT32(total);
 }

@@ -112,7 +112,6 @@ typedef struct GroupingCall
 	DfSketch   *sketch;
 	TimestampTz window;			/* window length in microseconds */
 	pg_uuid_t	last_new_id;
-	bool		any_promoted;
 	bool		rebuild;		/* grouping_rebuild(): grouping tables only */
 	/* per chunk */
 	HTAB	   *reports_by_id;

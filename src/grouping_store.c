@@ -149,14 +149,11 @@ static const struct
 	[P_INSERT_REPORTS] = {
 		"INSERT INTO %1$s.reports (team_id, id, title, summary, status, total_weight, "
 		"                          signal_count, promoted_at, source_products) "
-		"SELECT $1, u.id, u.title, '', "
-		"       CASE WHEN u.promote THEN 'candidate' ELSE 'potential' END, "
-		"       u.w, u.n, CASE WHEN u.promote THEN pg_catalog.now() END, "
+		"SELECT $1, u.id, u.title, '', 'potential', u.w, u.n, NULL, "
 		"       pg_catalog.string_to_array(u.products, E'\\x1f') "
 		"  FROM ROWS FROM (" U(2, "uuid") ", " U(3, "text") ", " U(4, "float8") ", "
-		U(5, "int4") ", " U(6, "bool") ", " U(7, "text") ") "
-		"       AS u(id, title, w, n, promote, products)",
-		7, {INT8OID, UUIDARRAYOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID, BOOLARRAYOID, TEXTARRAYOID}
+		U(5, "int4") ", " U(6, "text") ") AS u(id, title, w, n, products)",
+		6, {INT8OID, UUIDARRAYOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID}
 	},
 	[P_UPDATE_REPORTS] = {
 		"UPDATE %1$s.reports r "
@@ -172,14 +169,10 @@ static const struct
 		" WHERE r.team_id OPERATOR(pg_catalog.=) $1 AND r.id OPERATOR(pg_catalog.=) u.id",
 		5, {INT8OID, UUIDARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID}
 	},
-	/* potential (or ready) reports that reached the promotion point */
+	/* the state machine's owner promotes those that are due (55_reports.sql) */
 	[P_PROMOTE_REPORTS] = {
-		"UPDATE %1$s.reports r SET status = 'candidate', promoted_at = pg_catalog.now() "
-		" WHERE r.team_id OPERATOR(pg_catalog.=) $1 AND r.id OPERATOR(pg_catalog.=) ANY ($2) "
-		"   AND r.status OPERATOR(pg_catalog.=) ANY ('{potential,ready}'::pg_catalog.text[]) "
-		"   AND r.total_weight OPERATOR(pg_catalog.>=) $3 "
-		"   AND r.signal_count OPERATOR(pg_catalog.>=) r.signals_at_run",
-		3, {INT8OID, UUIDARRAYOID, FLOAT8OID}
+		"SELECT %1$s.promote_reports($1, $2)",
+		2, {INT8OID, UUIDARRAYOID}
 	},
 	[P_UPDATE_SIGNALS] = {
 		"UPDATE %1$s.signals s "
@@ -641,7 +634,7 @@ products_datum(List *products)
 	return CStringGetTextDatum(buf.data);
 }
 
-/* The chunk's new reports, promoted at once when their weight is enough. */
+/* The chunk's new reports, as potential ones. */
 static void
 write_new_reports(GroupingCall *gc)
 {
@@ -650,25 +643,21 @@ write_new_reports(GroupingCall *gc)
 			   *titles = palloc(sizeof(Datum) * nr),
 			   *weights = palloc(sizeof(Datum) * nr),
 			   *counts = palloc(sizeof(Datum) * nr),
-			   *promote = palloc(sizeof(Datum) * nr),
 			   *products = palloc(sizeof(Datum) * nr);
-	Datum		values[7];
+	Datum		values[6];
 	ListCell   *lc;
 	int			k = 0;
 
 	foreach(lc, gc->reports)
 	{
 		BReport    *r = lfirst(lc);
-		bool		promoted = r->add_weight >= grouping_promote_weight;	/* signals_at_run is 0 */
 
 		if (!r->is_new)
 			continue;
-		gc->any_promoted |= promoted;
 		ids[k] = uuid_datum(&r->id);
 		titles[k] = CStringGetTextDatum(r->title);
 		weights[k] = Float8GetDatum(r->add_weight);
 		counts[k] = Int32GetDatum(r->add_count);
-		promote[k] = BoolGetDatum(promoted);
 		products[k] = products_datum(r->products);
 		k++;
 	}
@@ -679,9 +668,31 @@ write_new_reports(GroupingCall *gc)
 	values[2] = array_of(titles, k, TEXTOID);
 	values[3] = array_of(weights, k, FLOAT8OID);
 	values[4] = array_of(counts, k, INT4OID);
-	values[5] = array_of(promote, k, BOOLOID);
-	values[6] = array_of(products, k, TEXTOID);
+	values[5] = array_of(products, k, TEXTOID);
 	run(gc, P_INSERT_REPORTS, values, SPI_OK_INSERT);
+}
+
+/* Promote the reports the chunk made or joined that are now due. */
+static void
+promote_reports(GroupingCall *gc)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * Max(list_length(gc->reports), 1));
+	Datum		values[2];
+	ListCell   *lc;
+	int			k = 0;
+
+	foreach(lc, gc->reports)
+	{
+		BReport    *r = lfirst(lc);
+
+		if (r->joined)
+			ids[k++] = uuid_datum(&r->id);
+	}
+	if (k == 0)
+		return;
+	values[0] = gc->team_datum;
+	values[1] = array_of(ids, k, UUIDOID);
+	run(gc, P_PROMOTE_REPORTS, values, SPI_OK_SELECT);
 }
 
 /* Counters, products and promotion of the existing reports the chunk joined. */
@@ -717,10 +728,6 @@ write_joined_reports(GroupingCall *gc)
 	values[3] = array_of(counts, k, INT4OID);
 	values[4] = array_of(products, k, TEXTOID);
 	run(gc, P_UPDATE_REPORTS, values, SPI_OK_UPDATE);
-	values[2] = Float8GetDatum(grouping_promote_weight);
-	run(gc, P_PROMOTE_REPORTS, values, SPI_OK_UPDATE);
-	if (SPI_processed > 0)
-		gc->any_promoted = true;
 }
 
 /* Each signal's report and the evidence of its decision. */
@@ -858,6 +865,7 @@ grouping_write_chunk(GroupingCall *gc, BSignal *sigs, int n)
 		write_new_reports(gc);
 		write_joined_reports(gc);
 		write_signals(gc, sigs, n);
+		promote_reports(gc);
 	}
 	write_members(gc);
 	write_postings(gc);
