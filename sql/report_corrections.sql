@@ -77,7 +77,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 SELECT pg_temp.counters_exact(2) AS exact_before;
-SELECT count(*) AS grouping_rows_before FROM signals.grouping_reports WHERE team_id = 2;
+SELECT count(*) AS grouping_rows_before FROM signals.grouping_members WHERE team_id = 2;
 
 -- Merge errors, in the order they are checked.
 SELECT * FROM api('POST', :'reports' || :'a1' || '/merge/', 'alice_all', '{}');
@@ -202,18 +202,18 @@ SELECT pg_temp.sql_error(format('SELECT signals.report_split(2, %L, %s)', :'a3',
 SELECT pg_temp.sql_error(format('SELECT signals.report_split(2, %L, ''{00000000-0000-7000-8000-0000000002b4}'')', :'a1')) AS error;
 
 -- The grouping tables were not touched; the team's grouping row exists now.
-SELECT count(*) AS grouping_rows_after FROM signals.grouping_reports WHERE team_id = 2;
+SELECT count(*) AS grouping_rows_after FROM signals.grouping_members WHERE team_id = 2;
 SELECT count(*) AS grouping_state_rows FROM signals.grouping_state WHERE team_id = 2;
 SELECT signals.lock_team_grouping(2), signals.lock_team_grouping(2, false);
 SELECT pg_temp.sql_error('SELECT signals.lock_team_grouping(99)') AS error;
 
--- A role granted the team corrects it through SQL, and only it.
+-- A role granted the team corrects it through signals_api, and only it.
 CREATE ROLE regress_corrector;
 SELECT signals.grant_team(2, 'regress_corrector');
 SET ROLE regress_corrector;
-SELECT pg_temp.sql_error(format('SELECT signals.report_merge(2, %L, %L)', :'a7', :'o1')) AS error;
-SELECT pg_temp.sql_error(format('SELECT signals.report_merge(1, %L, %L)', :'o1', :'a7')) AS error;
-SELECT (signals.report_split(2, :'a3', '{00000000-0000-7000-8000-0000000002b4}')::jsonb ->> 'title') AS split_title;
+SELECT pg_temp.sql_error(format('SELECT signals_api.report_merge(2, %L, %L)', :'a7', :'o1')) AS error;
+SELECT pg_temp.sql_error(format('SELECT signals_api.report_merge(1, %L, %L)', :'o1', :'a7')) AS error;
+SELECT (signals_api.report_split(2, :'a3', '{00000000-0000-7000-8000-0000000002b4}')::jsonb ->> 'title') AS split_title;
 RESET ROLE;
 SELECT pg_temp.counters_exact(2) AS exact, pg_temp.counters_exact(1) AS exact_team1;
 SELECT signals.revoke_team(2, 'regress_corrector');

@@ -38,7 +38,7 @@ DECLARE
                     @extschema@.team_members, @extschema@.team_roles,
                     @extschema@.source_products, @extschema@.source_types,
                     @extschema@.api_scopes, @extschema@.grouping_state,
-                    @extschema@.grouping_df, @extschema@.grouping_reports,
+                    @extschema@.grouping_df, @extschema@.grouping_members,
                     @extschema@.grouping_postings, @extschema@.grouping_dedupe,
                     @extschema@.processing_state, @extschema@.source_configs,
                     @extschema@.scout_configs, @extschema@.scout_runs, @extschema@.reports,

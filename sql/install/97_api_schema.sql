@@ -25,6 +25,7 @@ DECLARE
         set_scout_config,create_scout_run,start_scout_run,finish_scout_run,scout_runs_list,scout_run_get,
         emit_signal,scout_emit,
         reports_list,report_get,report_set_state,report_delete,report_artefacts_list,report_signals,
+        report_merge,report_split,
         add_artefact,claim_candidate,finish_research,
         project_profile_current}';
     f record;
