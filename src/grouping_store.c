@@ -35,6 +35,7 @@ typedef enum PlanId
 {
 	P_ENSURE_STATE,
 	P_LOCK_TEAM,
+	P_TEAM_STATE_EXISTS,
 	P_LOCK_TEAM_WAIT,
 	P_FETCH_SIGNALS,
 	P_REBUILD_SIGNALS,
@@ -77,6 +78,10 @@ static const struct
 	[P_LOCK_TEAM] = {
 		"SELECT g.n_docs, g.total_docs, g.width FROM %1$s.grouping_state g "
 		" WHERE g.team_id OPERATOR(pg_catalog.=) $1 FOR UPDATE SKIP LOCKED",
+		1, {INT8OID}
+	},
+	[P_TEAM_STATE_EXISTS] = {
+		"SELECT FROM %1$s.grouping_state g WHERE g.team_id OPERATOR(pg_catalog.=) $1",
 		1, {INT8OID}
 	},
 	[P_LOCK_TEAM_WAIT] = {
@@ -293,10 +298,24 @@ cmp_uuid_desc(const void *a, const void *b)
 /* ---------------------------------------------------------------------- */
 /* The team's lock and sketch */
 
+/* Lock the team's grouping_state row; false when it is missing or (!wait) held. */
+static bool
+lock_state_row(GroupingCall *gc, bool wait)
+{
+	Datum		values[1] = {gc->team_datum};
+
+	run(gc, wait ? P_LOCK_TEAM_WAIT : P_LOCK_TEAM, values, SPI_OK_SELECT);
+	if (SPI_processed == 1)
+		return true;
+	SPI_freetuptable(SPI_tuptable);
+	return false;
+}
+
 /*
  * Lock the team's grouping (its grouping_state row, made on first use);
  * without wait, false at once when another session holds it.  The sketch's
- * size and counts come with the row.
+ * size and counts come with the row.  The row is made only when missing:
+ * an INSERT ... ON CONFLICT would wait for a session that holds it.
  */
 bool
 grouping_lock_team(GroupingCall *gc, bool wait)
@@ -307,10 +326,15 @@ grouping_lock_team(GroupingCall *gc, bool wait)
 	TupleDesc	desc;
 	MemoryContext old;
 
-	run(gc, P_ENSURE_STATE, values, SPI_OK_INSERT);
-	run(gc, wait ? P_LOCK_TEAM_WAIT : P_LOCK_TEAM, values, SPI_OK_SELECT);
-	if (SPI_processed != 1)
-		return false;
+	if (!lock_state_row(gc, wait))
+	{
+		run(gc, P_TEAM_STATE_EXISTS, values, SPI_OK_SELECT);
+		if (SPI_processed == 1)
+			return false;		/* held by another session */
+		run(gc, P_ENSURE_STATE, values, SPI_OK_INSERT);
+		if (!lock_state_row(gc, wait))
+			return false;		/* no such team, or just taken */
+	}
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	old = MemoryContextSwitchTo(gc->cxt);

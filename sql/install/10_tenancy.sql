@@ -105,6 +105,8 @@ BEGIN
     INSERT INTO @extschema@.teams (team_id, name) VALUES (new_id, name);
     INSERT INTO @extschema@.team_settings (team_id) VALUES (new_id);
     INSERT INTO @extschema@.processing_state (team_id) VALUES (new_id);
+    -- the team's grouping lock (grouping_store.c): there before anyone holds it
+    INSERT INTO @extschema@.grouping_state (team_id) VALUES (new_id);
     RETURN new_id;
 END
 $$;
