@@ -29,6 +29,9 @@ our @EXPORT = qw(psql create_database mask decode_json_ok raw_request
 my $pgbin = $ENV{SIGNALS_TEST_PGBIN} or die "SIGNALS_TEST_PGBIN is not set: run t/ through scripts/test\n";
 my $tmproot = $ENV{SIGNALS_TEST_TMP} // '/tmp';
 my $valgrind = $ENV{GATEWAY_VALGRIND} // '';
+# Under scripts/citus-test: the script that makes a database on every node of
+# the Citus cluster, and distributes it once the fixtures are in.
+my $citus = $ENV{SIGNALS_TEST_CITUS} // '';
 
 # A reader that goes away (| head) must not kill us before the gateways stop.
 $SIG{PIPE} = 'IGNORE';
@@ -55,7 +58,14 @@ sub psql
 sub create_database
 {
 	my ($db) = @_;
-	psql('postgres', "DROP DATABASE IF EXISTS $db WITH (FORCE); CREATE DATABASE $db;");
+	if ($citus)
+	{
+		system($citus, $db) == 0 or die "$citus $db failed\n";
+	}
+	else
+	{
+		psql('postgres', "DROP DATABASE IF EXISTS $db WITH (FORCE); CREATE DATABASE $db;");
+	}
 	my $out = psql($db, <<'SQL');
 SET client_min_messages = warning;
 CREATE EXTENSION signals CASCADE;
@@ -80,6 +90,7 @@ INSERT INTO k SELECT 'scout1', * FROM signals.create_scout_token(1);
 INSERT INTO k SELECT 'scout2', * FROM signals.create_scout_token(2);
 SELECT name || '=' || token FROM k ORDER BY name;
 SQL
+	system($citus, $db, 'distribute') == 0 or die "$citus $db distribute failed\n" if $citus;
 	my %tokens = map { split /=/, $_, 2 } split /\n/, $out;
 	return \%tokens;
 }
