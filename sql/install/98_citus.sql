@@ -28,6 +28,21 @@ $$;
 COMMENT ON FUNCTION @extschema@.citus_catalogue_tables() IS
 'team-keyed tables that signals.distribute() makes reference tables because row-level security reads them across teams';
 
+-- The users the current role may see through SQL: the members of its teams.
+-- The users policy says the same with a subquery, which Citus refuses in
+-- the policies of its tables; distribute() rewrites the policy to this.
+CREATE FUNCTION @extschema@.visible_user_ids()
+RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT m.user_id), '{}')
+      FROM @extschema@.team_members m
+     WHERE m.team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids())
+$$;
+COMMENT ON FUNCTION @extschema@.visible_user_ids() IS
+'the users who are members of a team granted (through grant_team) to the current user or a role it inherits from';
+
 -- How distribute() places each of the extension's tables: 'distributed' or
 -- 'reference', in an order where every table comes after the tables its
 -- foreign keys point at.
@@ -134,24 +149,83 @@ RETURNS SETOF record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT p.oid::regprocedure, a.n::integer
-      FROM pg_catalog.pg_proc p
-      JOIN pg_catalog.pg_depend d
-        ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::regclass
-       AND d.objid OPERATOR(pg_catalog.=) p.oid
-       AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::regclass
-       AND d.deptype OPERATOR(pg_catalog.=) 'e'
-      JOIN pg_catalog.pg_extension e
-        ON e.oid OPERATOR(pg_catalog.=) d.refobjid AND e.extname OPERATOR(pg_catalog.=) 'signals'
-     CROSS JOIN LATERAL pg_catalog.unnest(p.proargnames, p.proargmodes) WITH ORDINALITY AS a(name, mode, n)
+    SELECT a.fn, a.pos::integer
+      FROM (SELECT p.oid::regprocedure AS fn, x.name, x.mode, p.proargtypes,
+                   pg_catalog.count(*) FILTER (WHERE coalesce(x.mode, 'i') OPERATOR(pg_catalog.=) ANY ('{i,b,v}'::"char"[]))
+                       OVER (PARTITION BY p.oid ORDER BY x.n) AS pos
+              FROM pg_catalog.pg_proc p
+              JOIN pg_catalog.pg_depend d
+                ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::regclass
+               AND d.objid OPERATOR(pg_catalog.=) p.oid
+               AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::regclass
+               AND d.deptype OPERATOR(pg_catalog.=) 'e'
+              JOIN pg_catalog.pg_extension e
+                ON e.oid OPERATOR(pg_catalog.=) d.refobjid AND e.extname OPERATOR(pg_catalog.=) 'signals'
+             CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(p.proargnames), pg_catalog.unnest(p.proargmodes))
+                   WITH ORDINALITY AS x(name, mode, n)
+             WHERE p.prokind OPERATOR(pg_catalog.=) 'f') a
      WHERE a.name OPERATOR(pg_catalog.=) 'team_id'
        AND coalesce(a.mode, 'i') OPERATOR(pg_catalog.=) ANY ('{i,b}'::"char"[])
-       AND p.prokind OPERATOR(pg_catalog.=) 'f'
-       AND p.proargtypes[a.n::integer OPERATOR(pg_catalog.-) 1] OPERATOR(pg_catalog.=) 'pg_catalog.int8'::regtype
-     ORDER BY 1::text
+       AND a.proargtypes[a.pos::integer OPERATOR(pg_catalog.-) 1] OPERATOR(pg_catalog.=) 'pg_catalog.int8'::regtype
+     ORDER BY a.fn::text
 $$;
 COMMENT ON FUNCTION @extschema@.citus_delegated_functions() IS
 'the functions signals.distribute() delegates to the node holding the team: those of the extension with a bigint argument named team_id, and its position';
+
+-- The ON DELETE SET NULL of a foreign key Citus refuses (it allows no SET
+-- NULL in a key that includes the distribution column): after a row of the
+-- referenced table is deleted, the referencing rows of the same team get
+-- NULL in the columns the key named.  Arguments: the referencing table, its
+-- key columns and the referenced table's (comma-separated, in order), and
+-- the columns to set NULL.
+CREATE FUNCTION @extschema@.citus_fk_set_null()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    referencing_cols text[] := pg_catalog.string_to_array(TG_ARGV[1], ',');
+    referenced_cols text[] := pg_catalog.string_to_array(TG_ARGV[2], ',');
+    null_cols text[] := pg_catalog.string_to_array(TG_ARGV[3], ',');
+    sets text;
+    conds text;
+    old_row jsonb := pg_catalog.to_jsonb(OLD);
+BEGIN
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = NULL', c), ', ') INTO sets
+      FROM pg_catalog.unnest(null_cols) c;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I OPERATOR(pg_catalog.=) %L', f.c, old_row OPERATOR(pg_catalog.->>) t.c), ' AND ')
+      INTO conds
+      FROM ROWS FROM (pg_catalog.unnest(referencing_cols), pg_catalog.unnest(referenced_cols)) AS x(fc, tc),
+           LATERAL (SELECT x.fc AS c) f, LATERAL (SELECT x.tc AS c) t;
+    EXECUTE pg_catalog.format('UPDATE %s SET %s WHERE %s', TG_ARGV[0], sets, conds);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_fk_set_null() IS
+'trigger: the ON DELETE SET NULL (columns) of a foreign key that Citus refuses, done after the referenced row is deleted';
+
+-- Run a statement on every worker, in this database, as the same change to
+-- the extension's own copy of its objects there (Citus propagates changes
+-- to distributed objects only); an error on any worker is raised here.
+CREATE FUNCTION @extschema@.citus_on_workers(statement text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM pg_catalog.run_command_on_workers(statement) LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'could not change the signals objects on worker %:%', r.nodename, r.nodeport
+                USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = r.result;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_on_workers(text) IS
+'run a statement on every Citus worker (for the extension''s own objects there, which Citus does not change for us); raises the first failure';
+REVOKE ALL ON FUNCTION @extschema@.citus_on_workers(text) FROM PUBLIC;
 
 -- Distribute an installed database over the Citus cluster it belongs to.
 CREATE FUNCTION @extschema@.distribute(shard_count integer DEFAULT NULL)
@@ -162,6 +236,11 @@ AS $$
 DECLARE
     p record;
     colocate_with regclass;
+    fk record;
+    readd text[] := '{}';
+    stmt text;
+    tables regclass[];
+    placements text[];
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r
                     WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER AND r.rolsuper) THEN
@@ -177,7 +256,65 @@ BEGIN
         RAISE EXCEPTION 'shard_count must be positive'
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'shard_count';
     END IF;
-    FOR p IN SELECT * FROM @extschema@.citus_placement() LOOP
+    -- Decided once, before the foreign keys that decide it are set aside.
+    SELECT pg_catalog.array_agg(c.table_name ORDER BY c.n), pg_catalog.array_agg(c.placement ORDER BY c.n)
+      INTO tables, placements
+      FROM @extschema@.citus_placement() WITH ORDINALITY c(table_name, placement, reason, n);
+    -- Foreign keys between the tables are set aside while they are placed:
+    -- otherwise Citus turns every local table a new reference table is
+    -- linked to into a Citus local table at once, and creating that on
+    -- the workers collides with the extension's own copy there.
+    FOR fk IN
+        SELECT f.conrelid::regclass AS tab, f.conname, pg_catalog.pg_get_constraintdef(f.oid) AS def,
+               f.confrelid::regclass AS referenced,
+               f.confdeltype OPERATOR(pg_catalog.=) 'n'
+                 AND placements[pg_catalog.array_position(tables, f.conrelid::regclass)]
+                     OPERATOR(pg_catalog.=) 'distributed' AS set_null,
+               (SELECT pg_catalog.string_agg(a.attname, ',' ORDER BY k.n)
+                  FROM pg_catalog.unnest(f.conkey) WITH ORDINALITY k(att, n)
+                  JOIN pg_catalog.pg_attribute a
+                    ON a.attrelid OPERATOR(pg_catalog.=) f.conrelid AND a.attnum OPERATOR(pg_catalog.=) k.att) AS cols,
+               (SELECT pg_catalog.string_agg(a.attname, ',' ORDER BY k.n)
+                  FROM pg_catalog.unnest(f.confkey) WITH ORDINALITY k(att, n)
+                  JOIN pg_catalog.pg_attribute a
+                    ON a.attrelid OPERATOR(pg_catalog.=) f.confrelid AND a.attnum OPERATOR(pg_catalog.=) k.att) AS refcols,
+               (SELECT pg_catalog.string_agg(a.attname, ',')
+                  FROM pg_catalog.pg_attribute a
+                 WHERE a.attrelid OPERATOR(pg_catalog.=) f.conrelid
+                   AND a.attnum OPERATOR(pg_catalog.=) ANY (coalesce(f.confdelsetcols, f.conkey))
+                   AND a.attname OPERATOR(pg_catalog.<>) 'team_id') AS nullcols
+          FROM pg_catalog.pg_constraint f
+         WHERE f.contype OPERATOR(pg_catalog.=) 'f'
+           AND f.conrelid::regclass OPERATOR(pg_catalog.=) ANY (tables)
+    LOOP
+        IF fk.set_null THEN
+            readd := readd OPERATOR(pg_catalog.||)
+                     pg_catalog.format('CREATE TRIGGER %I AFTER DELETE ON %s FOR EACH ROW
+                                        EXECUTE FUNCTION @extschema@.citus_fk_set_null(%L, %L, %L, %L)',
+                                       fk.conname, fk.referenced, fk.tab, fk.cols, fk.refcols, fk.nullcols);
+        ELSE
+            readd := readd OPERATOR(pg_catalog.||)
+                     pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', fk.tab, fk.conname, fk.def);
+        END IF;
+        stmt := pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', fk.tab, fk.conname);
+        EXECUTE stmt;
+        PERFORM @extschema@.citus_on_workers(stmt);
+    END LOOP;
+    -- The tables' triggers touch only the same team's rows, which are on the
+    -- same node (colocated): what Citus calls a safe use of an unsafe trigger.
+    PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+    -- Foreign keys to reference tables need one connection per node for the
+    -- whole transaction.
+    PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    IF EXISTS (SELECT FROM pg_catalog.pg_policy y
+                WHERE y.polrelid OPERATOR(pg_catalog.=) '@extschema@.users'::regclass
+                  AND y.polname OPERATOR(pg_catalog.=) 'team_users') THEN
+        stmt := 'ALTER POLICY team_users ON @extschema@.users
+                     USING (user_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_user_ids()))';
+        EXECUTE stmt;
+        PERFORM @extschema@.citus_on_workers(stmt);
+    END IF;
+    FOR p IN SELECT * FROM ROWS FROM (pg_catalog.unnest(tables), pg_catalog.unnest(placements)) AS u(table_name, placement) LOOP
         IF p.placement OPERATOR(pg_catalog.=) 'distributed' AND colocate_with IS NULL
            AND EXISTS (SELECT FROM pg_catalog.pg_dist_partition d
                         WHERE d.logicalrelid OPERATOR(pg_catalog.=) p.table_name) THEN
@@ -201,6 +338,9 @@ BEGIN
         IF p.placement OPERATOR(pg_catalog.=) 'distributed' AND colocate_with IS NULL THEN
             colocate_with := p.table_name;
         END IF;
+    END LOOP;
+    FOREACH stmt IN ARRAY readd LOOP
+        EXECUTE stmt;
     END LOOP;
     FOR p IN SELECT * FROM @extschema@.citus_delegated_functions() LOOP
         PERFORM pg_catalog.create_distributed_function(p.function_name, '$' OPERATOR(pg_catalog.||) p.team_argument,
