@@ -724,14 +724,14 @@ signals_group_pending(PG_FUNCTION_ARGS)
  * and dedupe indexes) from its stored signals: the grouped signals of
  * reports that are not deleted are replayed in arrival order, exactly as
  * group_pending() would have recorded them.  Reports, assignments, evidence
- * and queued signals stay as they are.  For after a restore without the
- * grouping tables, or after an engine version that extracts features
- * differently.  Waits for a running group_pending() of the team, which
- * meanwhile returns 0.  Returns how many signals were replayed.
+ * and queued signals stay as they are: for after a restore without the
+ * grouping tables (grouping_rebuild() regroups with the engine instead).
+ * Waits for a running group_pending() of the team, which meanwhile returns
+ * 0.  Returns how many signals were replayed.
  */
-PG_FUNCTION_INFO_V1(signals_grouping_rebuild);
+PG_FUNCTION_INFO_V1(signals_grouping_replay);
 Datum
-signals_grouping_rebuild(PG_FUNCTION_ARGS)
+signals_grouping_replay(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	GroupingCall gc;
@@ -739,7 +739,7 @@ signals_grouping_rebuild(PG_FUNCTION_ARGS)
 	int64		total = 0;
 
 	init_call(&gc, fcinfo, team_id);
-	gc.rebuild = true;
+	gc.replay = true;
 	memset(&after, 0, sizeof(after));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

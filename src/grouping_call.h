@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * grouping_call.h
- *	  The state of one group_pending() or grouping_rebuild() call, shared by
+ *	  The state of one group_pending() or grouping_replay() call, shared by
  *	  the decision (grouping.c) and its persistence (grouping_store.c).
  *
  * A call works in chunks of queued signals.  Everything a chunk reads from
@@ -93,7 +93,7 @@ typedef struct BSignal
 	char	  **keys;
 	uint64	   *key_hashes;
 	GFeatureSet fs;
-	pg_uuid_t	stored_report;	/* grouping_rebuild(): the report it is in */
+	pg_uuid_t	stored_report;	/* grouping_replay(): the report it is in */
 	/* decision */
 	BReport    *report;
 	MatchMethod method;
@@ -112,7 +112,7 @@ typedef struct GroupingCall
 	DfSketch   *sketch;
 	TimestampTz window;			/* window length in microseconds */
 	pg_uuid_t	last_new_id;
-	bool		rebuild;		/* grouping_rebuild(): grouping tables only */
+	bool		replay;			/* grouping_replay(): grouping tables only */
 	/* per chunk */
 	HTAB	   *reports_by_id;
 	List	   *reports;		/* BReport *, in order of first use */

@@ -357,7 +357,7 @@ grouping_load_sketch(GroupingCall *gc)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* Forget the team's grouping tables (grouping_rebuild() starts from nothing). */
+/* Forget the team's grouping tables (grouping_replay() starts from nothing). */
 void
 grouping_clear_team(GroupingCall *gc)
 {
@@ -409,7 +409,7 @@ read_keys(BSignal *s, Datum keys)
 
 /*
  * Take the next chunk of signals, their features extracted: queued ones,
- * or (after, for grouping_rebuild()) grouped ones with their report.
+ * or (after, for grouping_replay()) grouped ones with their report.
  */
 int
 grouping_fetch_signals(GroupingCall *gc, int limit, const pg_uuid_t *after, BSignal **out)
@@ -880,11 +880,11 @@ write_keys(GroupingCall *gc)
 	run(gc, P_WRITE_KEYS, values, SPI_OK_INSERT);
 }
 
-/* Apply a chunk's decisions (grouping_rebuild(): its grouping tables only). */
+/* Apply a chunk's decisions (grouping_replay(): its grouping tables only). */
 void
 grouping_write_chunk(GroupingCall *gc, BSignal *sigs, int n)
 {
-	if (!gc->rebuild)
+	if (!gc->replay)
 	{
 		write_new_reports(gc);
 		write_joined_reports(gc);
