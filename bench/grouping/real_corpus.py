@@ -127,6 +127,22 @@ def score(corpus_dir, assignment, part):
     return nums
 
 
+def score_subset(corpus, repos, assignment):
+    """Pairwise P/R and B-cubed F1 of the items of these repositories (all parts)."""
+    keep = set(repos)
+    gold = {r["id"]: r["repo"] + "\0" + r["group"] for r in corpus if r["repo"] in keep}
+    pred = {i: assignment.get(i, "single:" + i) for i in gold}
+    cell = collections.Counter((gold[i], pred[i]) for i in gold)
+    gsize = collections.Counter(gold.values())
+    psize = collections.Counter(pred.values())
+    pairs = lambda c: sum(n * (n - 1) // 2 for n in c.values())
+    tp, pp, gp = pairs(cell), pairs(psize), pairs(gsize)
+    bp = sum(cell[(gold[i], pred[i])] / psize[pred[i]] for i in gold) / len(gold)
+    br = sum(cell[(gold[i], pred[i])] / gsize[gold[i]] for i in gold) / len(gold)
+    return {"pairwise_p": tp / pp if pp else 1.0, "pairwise_r": tp / gp if gp else 1.0,
+            "bcubed_f1": 2 * bp * br / (bp + br) if bp + br else 0.0}
+
+
 def hubs(corpus, assignment, part):
     """Largest number of labelled groups (clusters of 2+) in one report."""
     size = collections.Counter(r["group"] for r in corpus)
