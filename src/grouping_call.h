@@ -28,8 +28,12 @@ typedef enum MatchMethod
 {
 	MATCH_DEDUPE = 0,
 	MATCH_SIMILARITY,
-	MATCH_NEW
+	MATCH_NEW,
+	MATCH_JUDGE
 } MatchMethod;
+
+/* The best candidate reports an external judge is shown. */
+#define JUDGE_CANDIDATES 3
 
 /* A report the chunk has looked at; entry of reports_by_id. */
 typedef struct BReport
@@ -94,6 +98,14 @@ typedef struct BSignal
 	uint64	   *key_hashes;
 	GFeatureSet fs;
 	pg_uuid_t	stored_report;	/* grouping_replay(): the report it is in */
+	/* an external judge's part (grouping_judgments) */
+	bool		skip;			/* its judgment is being decided: not this time */
+	bool		has_judgment;
+	bool		judgment_decided;	/* else: its deadline passed */
+	bool		judged_new_report;
+	pg_uuid_t	judged_report;
+	char	   *judged_by;
+	char	   *candidates;		/* JSON of a new judgment */
 	/* decision */
 	BReport    *report;
 	MatchMethod method;
@@ -113,6 +125,7 @@ typedef struct GroupingCall
 	TimestampTz window;			/* window length in microseconds */
 	pg_uuid_t	last_new_id;
 	bool		replay;			/* grouping_replay(): grouping tables only */
+	bool		external_judge; /* the team's matching_mode is external */
 	/* per chunk */
 	HTAB	   *reports_by_id;
 	List	   *reports;		/* BReport *, in order of first use */
@@ -124,6 +137,8 @@ typedef struct GroupingCall
 	List	   *new_posting_signals;
 	List	   *new_keys;		/* pairs: key hash (uint64 *), BSignal * */
 	List	   *new_key_signals;
+	List	   *new_judgments;	/* BSignal *: left for the judge */
+	List	   *applied_judgments;	/* BSignal *: decided, now applied */
 } GroupingCall;
 
 /* grouping_store.c: reading and writing the grouping tables */
