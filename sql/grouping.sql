@@ -216,6 +216,30 @@ SELECT signals.grouping_rebuild(34) AS again, count(DISTINCT report_id) AS repor
   FROM signals.signals WHERE team_id = 34;
 SELECT signals.grouping_rebuild(99);
 
+-- The engine follows corrections: after a merge, a signal like the merged
+-- report's joins the target; after a split, a signal like the moved one
+-- joins the new report (its nearest member is there now).
+SELECT signals.create_team('Corrected', 35);
+INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, description, weight)
+VALUES (35, '01900000-0000-7000-8000-000000000351', 'zendesk', 'ticket', 'pdf1', 'PDF export of big invoices times out with a 504 gateway timeout', 0.2),
+       (35, '01900000-0000-7000-8000-000000000352', 'zendesk', 'ticket', 'hook1', 'Stripe webhook SignatureVerificationError after rotating the signing secret', 0.2),
+       (35, '01900000-0000-7000-8000-000000000353', 'zendesk', 'ticket', 'logo1', 'Company logo is blurry in the invoice header since the redesign', 0.2);
+SELECT signals.group_pending(35, 100) AS grouped;
+SELECT report_id AS pdf_report FROM signals.signals WHERE team_id = 35 AND source_id = 'pdf1' \gset
+SELECT report_id AS hook_report FROM signals.signals WHERE team_id = 35 AND source_id = 'hook1' \gset
+SELECT signals.report_merge(35, :'hook_report', :'pdf_report') IS NOT NULL AS merged;
+INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, description, weight)
+VALUES (35, '01900000-0000-7000-8000-000000000354', 'zendesk', 'ticket', 'hook2', 'Stripe webhook SignatureVerificationError after rotating the signing secret again', 0.2);
+SELECT signals.group_pending(35, 100) AS grouped;
+SELECT report_id = :'pdf_report' AS joined_merge_target, match_method
+  FROM signals.signals WHERE team_id = 35 AND source_id = 'hook2';
+SELECT (signals.report_split(35, :'pdf_report', ARRAY['01900000-0000-7000-8000-000000000352', '01900000-0000-7000-8000-000000000354'])::jsonb ->> 'id')::uuid AS split_report \gset
+INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, description, weight)
+VALUES (35, '01900000-0000-7000-8000-000000000355', 'zendesk', 'ticket', 'hook3', 'Stripe webhook SignatureVerificationError after rotating the signing secret once more', 0.2);
+SELECT signals.group_pending(35, 100) AS grouped;
+SELECT report_id = :'split_report' AS joined_split_report, report_id = :'pdf_report' AS joined_old
+  FROM signals.signals WHERE team_id = 35 AND source_id = 'hook3';
+
 -- The grouping tables are kept per team and under row-level security.
 SELECT relname, relrowsecurity FROM pg_class
  WHERE relnamespace = 'signals'::regnamespace AND relname LIKE 'grouping\_%' AND relkind = 'r'
@@ -244,5 +268,5 @@ SELECT s.source_id FROM signals.grouping_members m
  WHERE m.team_id = 31 AND s.source_id IN ('z1', 'old', 'e1') ORDER BY s.source_id COLLATE "C";
 
 -- cleanup
-DELETE FROM signals.teams WHERE team_id IN (31, 32, 33, 34);
-SELECT signals.grouping_prune(t) >= 0 FROM (VALUES (31), (32), (33), (34)) v(t);
+DELETE FROM signals.teams WHERE team_id IN (31, 32, 33, 34, 35);
+SELECT signals.grouping_prune(t) >= 0 FROM (VALUES (31), (32), (33), (34), (35)) v(t);
