@@ -35,6 +35,7 @@
  */
 #include "postgres.h"
 
+#include "commands/async.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -314,13 +315,51 @@ match_by_key(GroupingCall *gc, BSignal *s, char **matched_key, TimestampTz *seen
 	}
 }
 
+/* The JUDGE_CANDIDATES best distinct reports among scored candidates, best first. */
+static void
+best_reports(Candidate *cands, int n, Candidate *top, int *n_top)
+{
+	*n_top = 0;
+	for (int c = 0; c < n; c++)
+	{
+		int			k;
+
+		if (cands[c].score < 0)
+			continue;
+		for (k = 0; k < *n_top; k++)
+			if (top[k].member->report == cands[c].member->report)
+				break;
+		if (k < *n_top)
+		{
+			if (cands[c].score <= top[k].score)
+				continue;
+			/* a better member of a report already listed: take its place */
+			for (; k < *n_top - 1; k++)
+				top[k] = top[k + 1];
+			(*n_top)--;
+		}
+		if (*n_top == JUDGE_CANDIDATES && cands[c].score <= top[*n_top - 1].score)
+			continue;
+		k = Min(*n_top, JUDGE_CANDIDATES - 1);
+		while (k > 0 && top[k - 1].score < cands[c].score)
+		{
+			top[k] = top[k - 1];
+			k--;
+		}
+		top[k] = cands[c];
+		if (*n_top < JUDGE_CANDIDATES)
+			(*n_top)++;
+	}
+}
+
 /*
  * Similarity: the nearest earlier signal whose report is live, within the
- * window; its report when the score reaches the threshold.
+ * window; its report when the score reaches join_at.  The best reports go
+ * to top (for a judge).
  */
 static BReport *
-match_by_similarity(GroupingCall *gc, BSignal *s, const int *order,
-					Candidate *best_out, int *n_candidates)
+match_by_similarity(GroupingCall *gc, BSignal *s, const int *order, double join_at,
+					Candidate *best_out, int *n_candidates, Candidate *top, int *n_top)
 {
 	uint64		probes[PROBE_FEATURES];
 	int			np = probe_features(&s->fs, order, PROBE_FEATURES, probes);
@@ -333,6 +372,7 @@ match_by_similarity(GroupingCall *gc, BSignal *s, const int *order,
 	best_out->member = NULL;
 	best_out->score = 0;
 	*n_candidates = 0;
+	*n_top = 0;
 	if (np == 0)
 		return NULL;
 
@@ -382,6 +422,7 @@ match_by_similarity(GroupingCall *gc, BSignal *s, const int *order,
 		(*n_candidates)++;
 		cands[c].score = member_score(gc->sketch, &m->features, &s->fs, &cands[c].detail);
 	}
+	best_reports(cands, nscore, top, n_top);
 
 	for (;;)
 	{
@@ -394,7 +435,7 @@ match_by_similarity(GroupingCall *gc, BSignal *s, const int *order,
 			return NULL;
 		if (best_out->member == NULL)
 			*best_out = cands[b];
-		if (cands[b].score < grouping_similarity_threshold)
+		if (cands[b].score < join_at)
 			return NULL;
 		if (grouping_lock_report(gc, cands[b].member->report))
 		{
@@ -522,6 +563,63 @@ open_report(GroupingCall *gc, BSignal *s)
 	return r;
 }
 
+/* The candidates a judge is shown, as JSON. */
+static char *
+candidates_json(BSignal *s, Candidate *top, int n_top)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (int k = 0; k < n_top; k++)
+	{
+		if (k > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoString(&buf, "{\"report_id\":");
+		json_append_string(&buf, uuid_text(&top[k].member->report->id));
+		appendStringInfoString(&buf, ",\"nearest_signal_id\":");
+		json_append_string(&buf, uuid_text(&top[k].member->id));
+		json_kv_number(&buf, "score", top[k].score);
+		json_kv_number(&buf, "evidence", top[k].detail.evidence);
+		append_shared(&buf, s, &top[k].detail);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, ']');
+	return buf.data;
+}
+
+/*
+ * Apply a judgment: the judge's report when it is still live, else (a new
+ * report asked for, the report gone, or the deadline passed) a new report.
+ */
+static BReport *
+apply_judgment(GroupingCall *gc, BSignal *s, StringInfo buf)
+{
+	BReport    *r = NULL;
+	bool		found;
+
+	if (s->judgment_decided && !s->judged_new_report)
+	{
+		r = grouping_report_entry(gc, &s->judged_report, &found);
+		if (!grouping_lock_report(gc, r))
+			r = NULL;
+	}
+	s->method = r ? MATCH_JUDGE : MATCH_NEW;
+	s->score = r ? 1 : 0;
+	if (r == NULL)
+		r = open_report(gc, s);
+	appendStringInfoString(buf, "{\"report_id\":");
+	json_append_string(buf, uuid_text(&r->id));
+	appendStringInfoString(buf, ",\"decided_by\":");
+	json_append_string(buf, s->judged_by ? s->judged_by : "");
+	appendStringInfo(buf, ",\"judge_decision\":\"%s\"}",
+					 !s->judgment_decided ? "none before the deadline" :
+					 s->judged_new_report ? "new report" :
+					 s->method == MATCH_JUDGE ? "join" : "join, but the report is gone");
+	gc->applied_judgments = lappend(gc->applied_judgments, s);
+	return r;
+}
+
 /* Decide where one signal goes, and say why in its match detail. */
 static void
 decide(GroupingCall *gc, BSignal *s)
@@ -532,13 +630,19 @@ decide(GroupingCall *gc, BSignal *s)
 	char	   *key = NULL;
 	TimestampTz seen = 0;
 
+	if (s->skip)
+		return;
 	weigh(gc, s);
 	order = features_by_weight(&s->fs);
 	initStringInfo(&buf);
 
-	if (s->n_keys > 0)
+	if (s->has_judgment)
+		r = apply_judgment(gc, s, &buf);
+	else if (s->n_keys > 0)
 		r = match_by_key(gc, s, &key, &seen);
-	if (r)
+	if (s->has_judgment)
+		;						/* decided above */
+	else if (r)
 	{
 		s->method = MATCH_DEDUPE;
 		s->score = 1;
@@ -553,9 +657,21 @@ decide(GroupingCall *gc, BSignal *s)
 	else
 	{
 		Candidate	best;
-		int			ncand;
+		Candidate	top[JUDGE_CANDIDATES];
+		int			ncand,
+					ntop;
+		double		join_at = gc->external_judge ? grouping_judge_band_high
+			: grouping_similarity_threshold;
 
-		r = match_by_similarity(gc, s, order, &best, &ncand);
+		r = match_by_similarity(gc, s, order, join_at, &best, &ncand, top, &ntop);
+		if (r == NULL && gc->external_judge && best.member &&
+			best.score >= grouping_judge_band_low)
+		{
+			/* uncertain: the judge decides; the signal stays queued */
+			s->candidates = candidates_json(s, top, ntop);
+			gc->new_judgments = lappend(gc->new_judgments, s);
+			return;
+		}
 		s->method = r ? MATCH_SIMILARITY : MATCH_NEW;
 		if (r == NULL)
 			r = open_report(gc, s);
@@ -566,14 +682,14 @@ decide(GroupingCall *gc, BSignal *s)
 		{
 			json_kv_number(&buf, "score", best.score);
 			json_kv_number(&buf, "evidence", best.detail.evidence);
-			json_kv_number(&buf, "threshold", grouping_similarity_threshold);
+			json_kv_number(&buf, "threshold", join_at);
 			appendStringInfoString(&buf, ",\"nearest_signal_id\":");
 			json_append_string(&buf, uuid_text(&best.member->id));
 			append_shared(&buf, s, &best.detail);
 		}
 		else
 		{
-			json_kv_number(&buf, "threshold", grouping_similarity_threshold);
+			json_kv_number(&buf, "threshold", join_at);
 			if (best.member)
 			{
 				appendStringInfoString(&buf, ",\"nearest_report_id\":");
@@ -622,6 +738,8 @@ start_chunk(GroupingCall *gc)
 	gc->new_posting_signals = NIL;
 	gc->new_keys = NIL;
 	gc->new_key_signals = NIL;
+	gc->new_judgments = NIL;
+	gc->applied_judgments = NIL;
 }
 
 /* Read, for the whole chunk at once, the index rows it will most likely need. */
@@ -636,6 +754,8 @@ prefetch(GroupingCall *gc, BSignal *sigs, int n)
 	{
 		int		   *order;
 
+		if (sigs[i].skip)
+			continue;
 		weigh(gc, &sigs[i]);
 		order = features_by_weight(&sigs[i].fs);
 		k += probe_features(&sigs[i].fs, order, PREFETCH_FEATURES, all + k);
@@ -667,7 +787,9 @@ signals_group_pending(PG_FUNCTION_ARGS)
 	int64		team_id = PG_GETARG_INT64(0);
 	int32		max_signals = PG_GETARG_INT32(1);
 	GroupingCall gc;
-	int			total = 0;
+	int			fetched = 0,
+				grouped = 0;
+	bool		asked_judge = false;
 
 	if (max_signals < 0)
 		ereport(ERROR,
@@ -691,11 +813,11 @@ signals_group_pending(PG_FUNCTION_ARGS)
 		PG_RETURN_INT32(0);
 	}
 	grouping_load_sketch(&gc);
-	while (total < max_signals)
+	while (fetched < max_signals)
 	{
 		BSignal    *sigs;
 		int			n,
-					want = Min(GROUPING_CHUNK, max_signals - total);
+					want = Min(GROUPING_CHUNK, max_signals - fetched);
 		MemoryContext old;
 
 		start_chunk(&gc);
@@ -706,17 +828,23 @@ signals_group_pending(PG_FUNCTION_ARGS)
 		prefetch(&gc, sigs, n);
 		for (int i = 0; i < n; i++)
 			decide(&gc, &sigs[i]);
+		asked_judge |= gc.new_judgments != NIL;
 		grouping_write_chunk(&gc, sigs, n);
 		MemoryContextSwitchTo(old);
-		total += n;
+		fetched += n;
+		for (int i = 0; i < n; i++)
+			grouped += sigs[i].report != NULL;
 		if (n < want)
 			break;
 	}
-	if (total > 0)
+	if (grouped > 0)
 		grouping_write_sketch(&gc);
 	SPI_finish();
+	/* a bare wake-up: any role may LISTEN, so it names no team */
+	if (asked_judge)
+		Async_Notify("signals_judgments", "");
 	MemoryContextDelete(gc.cxt);
-	PG_RETURN_INT32(total);
+	PG_RETURN_INT32(grouped);
 }
 
 /*
@@ -724,14 +852,14 @@ signals_group_pending(PG_FUNCTION_ARGS)
  * and dedupe indexes) from its stored signals: the grouped signals of
  * reports that are not deleted are replayed in arrival order, exactly as
  * group_pending() would have recorded them.  Reports, assignments, evidence
- * and queued signals stay as they are.  For after a restore without the
- * grouping tables, or after an engine version that extracts features
- * differently.  Waits for a running group_pending() of the team, which
- * meanwhile returns 0.  Returns how many signals were replayed.
+ * and queued signals stay as they are: for after a restore without the
+ * grouping tables (grouping_rebuild() regroups with the engine instead).
+ * Waits for a running group_pending() of the team, which meanwhile returns
+ * 0.  Returns how many signals were replayed.
  */
-PG_FUNCTION_INFO_V1(signals_grouping_rebuild);
+PG_FUNCTION_INFO_V1(signals_grouping_replay);
 Datum
-signals_grouping_rebuild(PG_FUNCTION_ARGS)
+signals_grouping_replay(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	GroupingCall gc;
@@ -739,7 +867,7 @@ signals_grouping_rebuild(PG_FUNCTION_ARGS)
 	int64		total = 0;
 
 	init_call(&gc, fcinfo, team_id);
-	gc.rebuild = true;
+	gc.replay = true;
 	memset(&after, 0, sizeof(after));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

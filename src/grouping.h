@@ -175,6 +175,8 @@ extern float member_score(const DfSketch *sk, const MemberFeatures *m,
 /* grouping_guc.c: settings */
 extern double grouping_similarity_threshold;
 extern double grouping_promote_weight;
+extern double grouping_judge_band_low;
+extern double grouping_judge_band_high;
 extern int	grouping_window_days;
 
 #endif							/* GROUPING_H */

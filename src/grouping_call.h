@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * grouping_call.h
- *	  The state of one group_pending() or grouping_rebuild() call, shared by
+ *	  The state of one group_pending() or grouping_replay() call, shared by
  *	  the decision (grouping.c) and its persistence (grouping_store.c).
  *
  * A call works in chunks of queued signals.  Everything a chunk reads from
@@ -28,8 +28,12 @@ typedef enum MatchMethod
 {
 	MATCH_DEDUPE = 0,
 	MATCH_SIMILARITY,
-	MATCH_NEW
+	MATCH_NEW,
+	MATCH_JUDGE
 } MatchMethod;
+
+/* The best candidate reports an external judge is shown. */
+#define JUDGE_CANDIDATES 3
 
 /* A report the chunk has looked at; entry of reports_by_id. */
 typedef struct BReport
@@ -93,7 +97,15 @@ typedef struct BSignal
 	char	  **keys;
 	uint64	   *key_hashes;
 	GFeatureSet fs;
-	pg_uuid_t	stored_report;	/* grouping_rebuild(): the report it is in */
+	pg_uuid_t	stored_report;	/* grouping_replay(): the report it is in */
+	/* an external judge's part (grouping_judgments) */
+	bool		skip;			/* its judgment is being decided: not this time */
+	bool		has_judgment;
+	bool		judgment_decided;	/* else: its deadline passed */
+	bool		judged_new_report;
+	pg_uuid_t	judged_report;
+	char	   *judged_by;
+	char	   *candidates;		/* JSON of a new judgment */
 	/* decision */
 	BReport    *report;
 	MatchMethod method;
@@ -112,7 +124,8 @@ typedef struct GroupingCall
 	DfSketch   *sketch;
 	TimestampTz window;			/* window length in microseconds */
 	pg_uuid_t	last_new_id;
-	bool		rebuild;		/* grouping_rebuild(): grouping tables only */
+	bool		replay;			/* grouping_replay(): grouping tables only */
+	bool		external_judge; /* the team's matching_mode is external */
 	/* per chunk */
 	HTAB	   *reports_by_id;
 	List	   *reports;		/* BReport *, in order of first use */
@@ -124,6 +137,8 @@ typedef struct GroupingCall
 	List	   *new_posting_signals;
 	List	   *new_keys;		/* pairs: key hash (uint64 *), BSignal * */
 	List	   *new_key_signals;
+	List	   *new_judgments;	/* BSignal *: left for the judge */
+	List	   *applied_judgments;	/* BSignal *: decided, now applied */
 } GroupingCall;
 
 /* grouping_store.c: reading and writing the grouping tables */

@@ -17,6 +17,8 @@
 
 double		grouping_similarity_threshold = 0.35;
 double		grouping_promote_weight = 1.0;
+double		grouping_judge_band_low = 0.2;
+double		grouping_judge_band_high = 0.6;
 int			grouping_window_days = 30;
 
 /* Define the grouping settings; called from _PG_init. */
@@ -37,6 +39,21 @@ grouping_define_gucs(void)
 							 NULL,
 							 &grouping_promote_weight,
 							 1.0, 0.0, 1e9,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("signals.judge_band_low",
+							 "Score from which a team with an external judge asks it instead of opening a new report.",
+							 "With matching_mode = 'external', a signal whose best score is in "
+							 "[judge_band_low, judge_band_high) waits for the judge.",
+							 &grouping_judge_band_low,
+							 0.2, 0.0, 1.0,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("signals.judge_band_high",
+							 "Score from which a team with an external judge joins at once.",
+							 NULL,
+							 &grouping_judge_band_high,
+							 0.6, 0.0, 1.0,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomIntVariable("signals.grouping_window_days",

@@ -38,6 +38,9 @@ typedef enum PlanId
 	P_TEAM_STATE_EXISTS,
 	P_LOCK_TEAM_WAIT,
 	P_FETCH_SIGNALS,
+	P_LOCK_JUDGMENTS,
+	P_WRITE_JUDGMENTS,
+	P_APPLY_JUDGMENTS,
 	P_REBUILD_SIGNALS,
 	P_SKETCH_PAGES,
 	P_POSTINGS,
@@ -76,8 +79,11 @@ static const struct
 		1, {INT8OID}
 	},
 	[P_LOCK_TEAM] = {
-		"SELECT g.n_docs, g.total_docs, g.width FROM %1$s.grouping_state g "
-		" WHERE g.team_id OPERATOR(pg_catalog.=) $1 FOR UPDATE SKIP LOCKED",
+		"SELECT g.n_docs, g.total_docs, g.width, "
+		"       EXISTS (SELECT FROM %1$s.team_settings t WHERE t.team_id OPERATOR(pg_catalog.=) g.team_id "
+		"                  AND t.matching_mode OPERATOR(pg_catalog.=) 'external') "
+		"  FROM %1$s.grouping_state g "
+		" WHERE g.team_id OPERATOR(pg_catalog.=) $1 FOR UPDATE OF g SKIP LOCKED",
 		1, {INT8OID}
 	},
 	[P_TEAM_STATE_EXISTS] = {
@@ -85,18 +91,47 @@ static const struct
 		1, {INT8OID}
 	},
 	[P_LOCK_TEAM_WAIT] = {
-		"SELECT g.n_docs, g.total_docs, g.width FROM %1$s.grouping_state g "
+		"SELECT g.n_docs, g.total_docs, g.width, false FROM %1$s.grouping_state g "
 		" WHERE g.team_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
 		1, {INT8OID}
 	},
+	/* queued signals, but not those waiting for a judge */
 	[P_FETCH_SIGNALS] = {
 		"SELECT s.id, s.created_at, s.source_product, pg_catalog.left(s.description, 4096), "
-		"       s.weight, s.dedupe_keys, s.source_type "
+		"       s.weight, s.dedupe_keys, s.source_type, NULL::pg_catalog.uuid, "
+		"       j.signal_id IS NOT NULL "
 		"  FROM %1$s.signals s "
+		"  LEFT JOIN %1$s.grouping_judgments j ON j.team_id OPERATOR(pg_catalog.=) s.team_id "
+		"                                    AND j.signal_id OPERATOR(pg_catalog.=) s.id "
 		" WHERE s.team_id OPERATOR(pg_catalog.=) $1 AND s.grouped_at IS NULL "
+		"   AND (j.signal_id IS NULL OR j.decided_at IS NOT NULL "
+		"        OR j.deadline OPERATOR(pg_catalog.<=) pg_catalog.now()) "
 		" ORDER BY s.id LIMIT $2 "
 		"   FOR UPDATE OF s SKIP LOCKED",
 		2, {INT8OID, INT4OID}
+	},
+	/* the judgments of the chunk's signals, as decided now (a judge may be at it) */
+	[P_LOCK_JUDGMENTS] = {
+		"SELECT j.signal_id, j.decided_at IS NOT NULL, j.decision, j.decided_by "
+		"  FROM %1$s.grouping_judgments j "
+		" WHERE j.team_id OPERATOR(pg_catalog.=) $1 AND j.signal_id OPERATOR(pg_catalog.=) ANY ($2) "
+		"   FOR UPDATE SKIP LOCKED",
+		2, {INT8OID, UUIDARRAYOID}
+	},
+	[P_WRITE_JUDGMENTS] = {
+		"INSERT INTO %1$s.grouping_judgments (team_id, signal_id, deadline, candidates) "
+		"SELECT $1, u.id, pg_catalog.now() OPERATOR(pg_catalog.+) t.judge_deadline, u.c::pg_catalog.jsonb "
+		"  FROM ROWS FROM (" U(2, "uuid") ", " U(3, "text") ") AS u(id, c) "
+		"  JOIN %1$s.team_settings t ON t.team_id OPERATOR(pg_catalog.=) $1",
+		3, {INT8OID, UUIDARRAYOID, TEXTARRAYOID}
+	},
+	[P_APPLY_JUDGMENTS] = {
+		"UPDATE %1$s.grouping_judgments j "
+		"   SET applied_at = pg_catalog.now(), "
+		"       decided_at = COALESCE(j.decided_at, pg_catalog.now()), "
+		"       decided_by = COALESCE(j.decided_by, 'engine (deadline passed)') "
+		" WHERE j.team_id OPERATOR(pg_catalog.=) $1 AND j.signal_id OPERATOR(pg_catalog.=) ANY ($2)",
+		2, {INT8OID, UUIDARRAYOID}
 	},
 	[P_REBUILD_SIGNALS] = {
 		"SELECT s.id, s.created_at, s.source_product, pg_catalog.left(s.description, 4096), "
@@ -342,6 +377,7 @@ grouping_lock_team(GroupingCall *gc, bool wait)
 	MemoryContextSwitchTo(old);
 	gc->sketch->n_docs = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 	gc->sketch->total_docs = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+	gc->external_judge = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	return true;
 }
@@ -357,7 +393,7 @@ grouping_load_sketch(GroupingCall *gc)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* Forget the team's grouping tables (grouping_rebuild() starts from nothing). */
+/* Forget the team's grouping tables (grouping_replay() starts from nothing). */
 void
 grouping_clear_team(GroupingCall *gc)
 {
@@ -408,8 +444,59 @@ read_keys(BSignal *s, Datum keys)
 }
 
 /*
+ * Lock the judgments of the chunk's signals that have one and read them as
+ * decided now; a signal whose judgment a judge is deciding this instant is
+ * skipped this time.
+ */
+static void
+lock_judgments(GroupingCall *gc, BSignal *sigs, int n)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * Max(n, 1));
+	Datum		values[2];
+	int			k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (sigs[i].has_judgment)
+		{
+			ids[k++] = uuid_datum(&sigs[i].id);
+			sigs[i].skip = true;	/* until found locked below */
+		}
+	if (k == 0)
+		return;
+	values[0] = gc->team_datum;
+	values[1] = array_of(ids, k, UUIDOID);
+	run(gc, P_LOCK_JUDGMENTS, values, SPI_OK_SELECT);
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		pg_uuid_t  *id = DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull));
+
+		for (int i = 0; i < n; i++)
+		{
+			BSignal    *s = &sigs[i];
+			Datum		decision;
+
+			if (!s->has_judgment || memcmp(&s->id, id, UUID_LEN) != 0)
+				continue;
+			s->skip = false;
+			s->judgment_decided = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+			decision = SPI_getbinval(tup, desc, 3, &isnull);
+			s->judged_new_report = isnull;
+			if (!isnull)
+				memcpy(&s->judged_report, DatumGetUUIDP(decision), UUID_LEN);
+			s->judged_by = MemoryContextStrdup(gc->chunk_cxt,
+											   s->judgment_decided ? SPI_getvalue(tup, desc, 4)
+											   : "engine (deadline passed)");
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
  * Take the next chunk of signals, their features extracted: queued ones,
- * or (after, for grouping_rebuild()) grouped ones with their report.
+ * or (after, for grouping_replay()) grouped ones with their report.
  */
 int
 grouping_fetch_signals(GroupingCall *gc, int limit, const pg_uuid_t *after, BSignal **out)
@@ -444,6 +531,8 @@ grouping_fetch_signals(GroupingCall *gc, int limit, const pg_uuid_t *after, BSig
 		s->source = df_sketch_source(s->product, SPI_getvalue(tup, desc, 7));
 		if (after)
 			memcpy(&s->stored_report, DatumGetUUIDP(SPI_getbinval(tup, desc, 8, &isnull)), UUID_LEN);
+		else
+			s->has_judgment = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
 		keys = SPI_getbinval(tup, desc, 6, &isnull);
 		if (!isnull)
 			read_keys(s, keys);
@@ -451,6 +540,7 @@ grouping_fetch_signals(GroupingCall *gc, int limit, const pg_uuid_t *after, BSig
 		MemoryContextSwitchTo(old);
 	}
 	SPI_freetuptable(SPI_tuptable);
+	lock_judgments(gc, sigs, n);
 	*out = sigs;
 	return n;
 }
@@ -764,25 +854,72 @@ write_signals(GroupingCall *gc, BSignal *sigs, int n)
 			   *scores = palloc(sizeof(Datum) * n),
 			   *details = palloc(sizeof(Datum) * n);
 	Datum		values[6];
-	static const char *const method_names[] = {"dedupe_key", "similarity", "new_report"};
+	static const char *const method_names[] = {"dedupe_key", "similarity", "new_report", "judge"};
+	int			k = 0;
 
 	for (int i = 0; i < n; i++)
 	{
-		ids[i] = uuid_datum(&sigs[i].id);
-		rids[i] = uuid_datum(&sigs[i].report->id);
-		methods[i] = CStringGetTextDatum(method_names[sigs[i].method]);
-		scores[i] = Float4GetDatum(sigs[i].score);
-		details[i] = CStringGetTextDatum(sigs[i].detail);
+		if (sigs[i].report == NULL)
+			continue;			/* skipped, or left for the judge */
+		ids[k] = uuid_datum(&sigs[i].id);
+		rids[k] = uuid_datum(&sigs[i].report->id);
+		methods[k] = CStringGetTextDatum(method_names[sigs[i].method]);
+		scores[k] = Float4GetDatum(sigs[i].score);
+		details[k] = CStringGetTextDatum(sigs[i].detail);
+		k++;
 	}
+	if (k == 0)
+		return;
 	values[0] = gc->team_datum;
-	values[1] = array_of(ids, n, UUIDOID);
-	values[2] = array_of(rids, n, UUIDOID);
-	values[3] = array_of(methods, n, TEXTOID);
-	values[4] = array_of(scores, n, FLOAT4OID);
-	values[5] = array_of(details, n, TEXTOID);
+	values[1] = array_of(ids, k, UUIDOID);
+	values[2] = array_of(rids, k, UUIDOID);
+	values[3] = array_of(methods, k, TEXTOID);
+	values[4] = array_of(scores, k, FLOAT4OID);
+	values[5] = array_of(details, k, TEXTOID);
 	run(gc, P_UPDATE_SIGNALS, values, SPI_OK_UPDATE);
-	if (SPI_processed != (uint64) n)
-		elog(ERROR, "grouping updated " UINT64_FORMAT " signals of %d", SPI_processed, n);
+	if (SPI_processed != (uint64) k)
+		elog(ERROR, "grouping updated " UINT64_FORMAT " signals of %d", SPI_processed, k);
+}
+
+/* Judgments asked for by this chunk, and those it applied. */
+static void
+write_judgments(GroupingCall *gc)
+{
+	int			k = list_length(gc->new_judgments);
+	Datum		values[3];
+	ListCell   *lc;
+	int			i = 0;
+
+	if (k > 0)
+	{
+		Datum	   *ids = palloc(sizeof(Datum) * k),
+				   *candidates = palloc(sizeof(Datum) * k);
+
+		foreach(lc, gc->new_judgments)
+		{
+			BSignal    *s = lfirst(lc);
+
+			ids[i] = uuid_datum(&s->id);
+			candidates[i] = CStringGetTextDatum(s->candidates);
+			i++;
+		}
+		values[0] = gc->team_datum;
+		values[1] = array_of(ids, k, UUIDOID);
+		values[2] = array_of(candidates, k, TEXTOID);
+		run(gc, P_WRITE_JUDGMENTS, values, SPI_OK_INSERT);
+	}
+	k = list_length(gc->applied_judgments);
+	if (k > 0)
+	{
+		Datum	   *ids = palloc(sizeof(Datum) * k);
+
+		i = 0;
+		foreach(lc, gc->applied_judgments)
+			ids[i++] = uuid_datum(&((BSignal *) lfirst(lc))->id);
+		values[0] = gc->team_datum;
+		values[1] = array_of(ids, k, UUIDOID);
+		run(gc, P_APPLY_JUDGMENTS, values, SPI_OK_UPDATE);
+	}
 }
 
 /* The features of the chunk's signals, for later signals to compare with. */
@@ -880,15 +1017,16 @@ write_keys(GroupingCall *gc)
 	run(gc, P_WRITE_KEYS, values, SPI_OK_INSERT);
 }
 
-/* Apply a chunk's decisions (grouping_rebuild(): its grouping tables only). */
+/* Apply a chunk's decisions (grouping_replay(): its grouping tables only). */
 void
 grouping_write_chunk(GroupingCall *gc, BSignal *sigs, int n)
 {
-	if (!gc->rebuild)
+	if (!gc->replay)
 	{
 		write_new_reports(gc);
 		write_joined_reports(gc);
 		write_signals(gc, sigs, n);
+		write_judgments(gc);
 		promote_reports(gc);
 	}
 	write_members(gc);

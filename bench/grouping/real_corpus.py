@@ -15,6 +15,10 @@ and the largest number of labelled groups found in one report (a "hub").
 
 Usage: real_corpus.py [--part test|dev|all] [--orders created,1,2,3]
                       [--repos-from FILE] [--threshold T] [--check] [--json]
+                      [--judge]
+  --judge   teams in matching_mode external, with a scripted judge that
+            decides each uncertain match from the labels (an oracle: it
+            shows the protocol end to end and what a perfect judge adds).
   --check   exit 1 unless, in every order, B-cubed F1 beats the baseline,
             pairwise precision >= --min-precision (0.9) and no report holds
             more than two labelled groups (the regression test's floor).
@@ -26,6 +30,7 @@ import argparse, collections, json, os, random, re, subprocess, sys, tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "grouping-corpus"))
 TEAM_BASE = 900000
+JUDGE_STATS = []    # (decisions, seconds) per order, with --judge
 
 
 def psql(sql):
@@ -72,7 +77,40 @@ END $$;
 """ % (TEAM_BASE + 1, TEAM_BASE + n, TEAM_BASE + 1, TEAM_BASE + n)
 
 
-def run_order(corpus, repos, order, threshold, keep=False):
+ORACLE_JUDGE = """
+DO $judge$
+DECLARE
+    claimed json;
+    j json;
+    c json;
+    pick uuid;
+    t0 timestamptz := clock_timestamp();
+    decisions integer := 0;
+BEGIN
+    LOOP
+        PERFORM signals.group_pending(%(team)d, 100000);
+        claimed := signals.judge_claim('oracle', %(team)d, 1000);
+        EXIT WHEN json_array_length(claimed) = 0;
+        FOR j IN SELECT * FROM json_array_elements(claimed) LOOP
+            pick := NULL;
+            FOR c IN SELECT * FROM json_array_elements(j -> 'candidates') LOOP
+                IF (SELECT grp FROM judge_labels WHERE id = c -> 'nearest_signal' ->> 'source_id')
+                   = (SELECT grp FROM judge_labels WHERE id = j ->> 'source_id') THEN
+                    pick := (c ->> 'report_id')::uuid;
+                    EXIT;
+                END IF;
+            END LOOP;
+            PERFORM signals.judge_decide(%(team)d, (j ->> 'signal_id')::uuid, pick, 'oracle');
+            decisions := decisions + 1;
+        END LOOP;
+    END LOOP;
+    INSERT INTO judge_timing VALUES (decisions, extract(epoch FROM clock_timestamp() - t0));
+END
+$judge$;
+"""
+
+
+def run_order(corpus, repos, order, threshold, keep=False, judge=False):
     """Emit and group every repository; returns {item id: report id}."""
     by_repo = collections.defaultdict(list)
     for r in corpus:
@@ -81,21 +119,33 @@ def run_order(corpus, repos, order, threshold, keep=False):
     sql = [clear_teams(len(teams))]
     if threshold is not None:
         sql.append("SET signals.similarity_threshold = %s;" % threshold)
+    if judge:
+        # the labels, for the oracle judge only (the engine never sees them)
+        sql.append("CREATE TEMP TABLE judge_labels (id text PRIMARY KEY, grp text);")
+        sql.append("CREATE TEMP TABLE judge_timing (decisions integer, seconds float8);")
+        sql.append("INSERT INTO judge_labels VALUES %s;" % ", ".join(
+            "(%s, %s)" % (lit(r["id"]), lit(r["group"])) for r in corpus))
     for repo in sorted(repos):
         t = teams[repo]
         sql.append("SELECT signals.create_team(%s, %d);" % (lit(repo), t))
-        sql.append("SELECT signals.set_team_settings(%d, ai_processing_approved => true);" % t)
+        sql.append("SELECT signals.set_team_settings(%d, ai_processing_approved => true%s);"
+                   % (t, ", matching_mode => 'external'" if judge else ""))
         for item in arrival(by_repo[repo], order):
             text = item["title"] + "\n\n" + item["body"]
             sql.append("SELECT signals.emit_signal(%d, 'github', 'issue', %s, %s, 0.5);"
                        % (t, lit(item["id"]), lit(text)))
-        sql.append("SELECT signals.group_pending(%d, 100000);" % t)
+        sql.append(ORACLE_JUDGE % {"team": t} if judge else "SELECT signals.group_pending(%d, 100000);" % t)
+    if judge:
+        sql.append("SELECT 'judge|' || sum(decisions) || '|' || sum(seconds) FROM judge_timing;")
     sql.append("SELECT s.source_id, s.report_id FROM signals.signals s "
                " WHERE s.team_id BETWEEN %d AND %d;" % (TEAM_BASE + 1, TEAM_BASE + len(teams)))
     out = psql("\n".join(sql))
     assignment = {}
     for line in out.splitlines():
-        if "|" in line:
+        if line.startswith("judge|"):
+            _, n, secs = line.split("|")
+            JUDGE_STATS.append((int(n), float(secs)))
+        elif "|" in line:
             sid, rid = line.split("|", 1)
             if "#" in sid:
                 assignment[sid] = rid
@@ -127,6 +177,22 @@ def score(corpus_dir, assignment, part):
     return nums
 
 
+def score_subset(corpus, repos, assignment):
+    """Pairwise P/R and B-cubed F1 of the items of these repositories (all parts)."""
+    keep = set(repos)
+    gold = {r["id"]: r["repo"] + "\0" + r["group"] for r in corpus if r["repo"] in keep}
+    pred = {i: assignment.get(i, "single:" + i) for i in gold}
+    cell = collections.Counter((gold[i], pred[i]) for i in gold)
+    gsize = collections.Counter(gold.values())
+    psize = collections.Counter(pred.values())
+    pairs = lambda c: sum(n * (n - 1) // 2 for n in c.values())
+    tp, pp, gp = pairs(cell), pairs(psize), pairs(gsize)
+    bp = sum(cell[(gold[i], pred[i])] / psize[pred[i]] for i in gold) / len(gold)
+    br = sum(cell[(gold[i], pred[i])] / gsize[gold[i]] for i in gold) / len(gold)
+    return {"pairwise_p": tp / pp if pp else 1.0, "pairwise_r": tp / gp if gp else 1.0,
+            "bcubed_f1": 2 * bp * br / (bp + br) if bp + br else 0.0}
+
+
 def hubs(corpus, assignment, part):
     """Largest number of labelled groups (clusters of 2+) in one report."""
     size = collections.Counter(r["group"] for r in corpus)
@@ -148,6 +214,8 @@ def main():
     ap.add_argument("--min-precision", type=float, default=0.9)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--keep", action="store_true", help="leave the last order's teams in place")
+    ap.add_argument("--judge", action="store_true",
+                    help="matching_mode external, with an oracle judge that decides from the labels")
     a = ap.parse_args()
 
     corpus = [json.loads(l) for l in open(os.path.join(a.corpus, "real-issues.jsonl"), encoding="utf-8")]
@@ -159,7 +227,7 @@ def main():
     failed = []
     results = []
     for order in a.orders.split(","):
-        assignment = run_order(corpus, repos, order, a.threshold, a.keep)
+        assignment = run_order(corpus, repos, order, a.threshold, a.keep, a.judge)
         s = score(a.corpus, assignment, a.part)
         h = hubs(corpus, assignment, a.part)
         row = {"order": order, "part": a.part, "pairwise_p": s["pairwise"][0],
@@ -172,6 +240,10 @@ def main():
                   " (not grouping %.3f)  max groups in a report %d"
                   % (order, a.part, row["pairwise_p"], row["pairwise_r"], row["true_pairs"],
                      row["pred_pairs"], row["bcubed_f1"], row["baseline_f1"], h), flush=True)
+            if a.judge:
+                n, secs = JUDGE_STATS[-1]
+                print("  oracle judge: %d decisions in %.2f s of grouping and judging (%.0f decisions/s)"
+                      % (n, secs, n / secs if secs else 0), flush=True)
         if row["bcubed_f1"] <= row["baseline_f1"]:
             failed.append("order %s: B-cubed F1 %.3f not above not grouping (%.3f)"
                           % (order, row["bcubed_f1"], row["baseline_f1"]))

@@ -21,10 +21,14 @@ CREATE TABLE @extschema@.team_settings (
     app_urls                text[] NOT NULL DEFAULT '{}',
     research_mode           text NOT NULL DEFAULT 'builtin'
                             CHECK (research_mode OPERATOR(pg_catalog.=) ANY ('{builtin,external}'::text[])),
+    matching_mode           text NOT NULL DEFAULT 'engine'
+                            CHECK (matching_mode OPERATOR(pg_catalog.=) ANY ('{engine,external}'::text[])),
+    judge_deadline          interval NOT NULL DEFAULT '15 minutes'
+                            CHECK (judge_deadline OPERATOR(pg_catalog.>) '0'::interval),
     updated_at              timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE @extschema@.team_settings IS
-'per-team settings: AI processing approval (gates emits), product context for the project profile, and who researches candidate reports (the built-in summarizer or an external agent)';
+'per-team settings: AI processing approval (gates emits), product context for the project profile, who researches candidate reports (the built-in summarizer or an external agent), and who decides uncertain matches (the engine, or an external judge within judge_deadline)';
 
 CREATE TABLE @extschema@.users (
     user_id       uuid PRIMARY KEY DEFAULT @extschema@.uuid_v7(),
@@ -119,7 +123,9 @@ CREATE FUNCTION @extschema@.set_team_settings(
     ai_processing_approved boolean DEFAULT NULL,
     product_description text DEFAULT NULL,
     app_urls text[] DEFAULT NULL,
-    research_mode text DEFAULT NULL)
+    research_mode text DEFAULT NULL,
+    matching_mode text DEFAULT NULL,
+    judge_deadline interval DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -129,11 +135,21 @@ BEGIN
         RAISE EXCEPTION 'research_mode must be builtin or external'
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'research_mode';
     END IF;
+    IF matching_mode IS NOT NULL AND matching_mode OPERATOR(pg_catalog.<>) ALL ('{engine,external}'::text[]) THEN
+        RAISE EXCEPTION 'matching_mode must be engine or external'
+            USING ERRCODE = 'invalid_parameter_value', COLUMN = 'matching_mode';
+    END IF;
+    IF judge_deadline OPERATOR(pg_catalog.<=) '0'::interval THEN
+        RAISE EXCEPTION 'judge_deadline must be positive'
+            USING ERRCODE = 'invalid_parameter_value', COLUMN = 'judge_deadline';
+    END IF;
     UPDATE @extschema@.team_settings s
        SET ai_processing_approved = coalesce(set_team_settings.ai_processing_approved, s.ai_processing_approved),
            product_description = coalesce(set_team_settings.product_description, s.product_description),
            app_urls = coalesce(set_team_settings.app_urls, s.app_urls),
            research_mode = coalesce(set_team_settings.research_mode, s.research_mode),
+           matching_mode = coalesce(set_team_settings.matching_mode, s.matching_mode),
+           judge_deadline = coalesce(set_team_settings.judge_deadline, s.judge_deadline),
            updated_at = pg_catalog.now()
      WHERE s.team_id OPERATOR(pg_catalog.=) set_team_settings.team_id;
     IF NOT FOUND THEN
@@ -142,7 +158,7 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.set_team_settings(bigint, boolean, text, text[], text) IS
+COMMENT ON FUNCTION @extschema@.set_team_settings(bigint, boolean, text, text[], text, text, interval) IS
 'change a team''s settings; NULL arguments leave the setting as it is';
 
 -- Create a user; returns the new user's id.

@@ -104,7 +104,7 @@ COMMENT ON FUNCTION @extschema@.revoke_team(bigint, regrole) IS
 REVOKE ALL ON FUNCTION @extschema@.revoke_team(bigint, regrole) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION @extschema@.create_team(text, bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.set_team_settings(bigint, boolean, text, text[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.set_team_settings(bigint, boolean, text, text[], text, text, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.create_user(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.add_team_member(bigint, uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.remove_team_member(bigint, uuid) FROM PUBLIC;

@@ -94,14 +94,110 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.signal_similarity(text, text, bigint) IS
 'the score (0..1, the cosine of the two texts'' feature weights, cut for conflicting error signatures or titles) grouping would give text b against an earlier signal with text a, with the team''s feature weights; compare with signals.similarity_threshold';
 
--- Rebuild the team's grouping tables from its stored signals.
-CREATE FUNCTION @extschema@.grouping_rebuild(team_id bigint)
+-- Rebuild the team's grouping tables from its stored signals, as grouped.
+CREATE FUNCTION @extschema@.grouping_replay(team_id bigint)
 RETURNS bigint
-AS 'MODULE_PATHNAME', 'signals_grouping_rebuild'
+AS 'MODULE_PATHNAME', 'signals_grouping_replay'
 LANGUAGE C VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.grouping_replay(bigint) IS
+'rebuild the team''s grouping tables (document-frequency sketch, signal features, candidate and dedupe indexes) by replaying its grouped signals of live reports in arrival order into the reports they are in; reports and assignments do not change (after a restore without the grouping tables); returns how many signals were replayed';
+REVOKE ALL ON FUNCTION @extschema@.grouping_replay(bigint) FROM PUBLIC;
+
+-- Regroup the team's stored signals with the engine as it is now.
+CREATE FUNCTION @extschema@.grouping_rebuild(team_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    before_signals uuid[];
+    before_reports uuid[];
+    regrouped bigint;
+    kept uuid[];
+    gone uuid[];
+BEGIN
+    PERFORM @extschema@.lock_team_grouping(grouping_rebuild.team_id);
+    -- the grouped signals of live reports, and where they were
+    SELECT pg_catalog.array_agg(s.id ORDER BY s.id), pg_catalog.array_agg(s.report_id ORDER BY s.id)
+      INTO before_signals, before_reports
+      FROM @extschema@.signals s
+      JOIN @extschema@.reports r ON r.team_id OPERATOR(pg_catalog.=) s.team_id
+                                AND r.id OPERATOR(pg_catalog.=) s.report_id
+     WHERE s.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id
+       AND s.grouped_at IS NOT NULL AND r.status OPERATOR(pg_catalog.<>) 'deleted';
+    IF before_signals IS NULL THEN
+        RETURN 0;
+    END IF;
+
+    -- group them again from nothing, in arrival order, into new reports
+    DELETE FROM @extschema@.grouping_members g WHERE g.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id;
+    DELETE FROM @extschema@.grouping_postings g WHERE g.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id;
+    DELETE FROM @extschema@.grouping_dedupe g WHERE g.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id;
+    DELETE FROM @extschema@.grouping_df g WHERE g.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id;
+    UPDATE @extschema@.grouping_state g SET n_docs = 0, total_docs = 0, width = 1024
+     WHERE g.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id;
+    UPDATE @extschema@.signals s SET grouped_at = NULL
+     WHERE s.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id
+       AND s.id OPERATOR(pg_catalog.=) ANY (before_signals);
+    regrouped := @extschema@.group_pending(grouping_rebuild.team_id, pg_catalog.cardinality(before_signals));
+
+    -- A new report that holds most of an old report's signals takes the old
+    -- report's id (and with it its status, research and artefacts); when it
+    -- holds most of several, the one it holds most of.
+    CREATE TEMP TABLE regroup_keep ON COMMIT DROP AS
+    WITH b AS (SELECT u.signal_id, u.old_id
+                 FROM ROWS FROM (pg_catalog.unnest(before_signals), pg_catalog.unnest(before_reports))
+                      AS u(signal_id, old_id)),
+         pairs AS (SELECT b.old_id, s.report_id AS new_id, pg_catalog.count(*) AS c
+                     FROM b JOIN @extschema@.signals s
+                       ON s.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id
+                      AND s.id OPERATOR(pg_catalog.=) b.signal_id
+                    GROUP BY 1, 2),
+         sizes AS (SELECT p.old_id, pg_catalog.sum(p.c) AS total FROM pairs p GROUP BY 1)
+    SELECT DISTINCT ON (p.new_id) p.new_id, p.old_id
+      FROM pairs p JOIN sizes z ON z.old_id OPERATOR(pg_catalog.=) p.old_id
+     WHERE p.c OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.>) z.total
+     ORDER BY p.new_id, p.c DESC, p.old_id;
+    UPDATE @extschema@.signals s
+       SET report_id = k.old_id,
+           match_detail = pg_catalog.jsonb_set(s.match_detail, '{report_id}', pg_catalog.to_jsonb(k.old_id::text))
+      FROM regroup_keep k
+     WHERE s.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id
+       AND s.report_id OPERATOR(pg_catalog.=) k.new_id;
+    DELETE FROM @extschema@.reports r USING regroup_keep k
+     WHERE r.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id
+       AND r.id OPERATOR(pg_catalog.=) k.new_id;
+    SELECT pg_catalog.array_agg(k.old_id) INTO kept FROM regroup_keep k;
+    DROP TABLE regroup_keep;
+
+    -- old reports that kept none: deleted, pointing at where most went
+    SELECT pg_catalog.array_agg(DISTINCT o.id) INTO gone
+      FROM pg_catalog.unnest(before_reports) AS o(id)
+     WHERE kept IS NULL OR NOT o.id OPERATOR(pg_catalog.=) ANY (kept);
+    IF gone IS NOT NULL THEN
+        UPDATE @extschema@.reports r
+           SET merged_into = (SELECT s.report_id
+                                FROM ROWS FROM (pg_catalog.unnest(before_signals), pg_catalog.unnest(before_reports))
+                                     AS u(signal_id, old_id)
+                                JOIN @extschema@.signals s
+                                  ON s.team_id OPERATOR(pg_catalog.=) r.team_id
+                                 AND s.id OPERATOR(pg_catalog.=) u.signal_id
+                               WHERE u.old_id OPERATOR(pg_catalog.=) r.id
+                               GROUP BY s.report_id ORDER BY pg_catalog.count(*) DESC, s.report_id LIMIT 1)
+         WHERE r.team_id OPERATOR(pg_catalog.=) grouping_rebuild.team_id
+           AND r.id OPERATOR(pg_catalog.=) ANY (gone);
+        PERFORM FROM @extschema@.move_reports(grouping_rebuild.team_id, gone, 'deleted');
+    END IF;
+    IF kept IS NOT NULL THEN
+        PERFORM @extschema@.refresh_signal_fields(grouping_rebuild.team_id, kept);
+        PERFORM @extschema@.promote_reports(grouping_rebuild.team_id, kept);
+    END IF;
+    RETURN regrouped;
+END
+$$;
 COMMENT ON FUNCTION @extschema@.grouping_rebuild(bigint) IS
-'rebuild the team''s grouping tables (document-frequency sketch, signal features, candidate and dedupe indexes) by replaying its grouped signals of live reports in arrival order into the reports they are in; reports and assignments do not change; returns how many signals were replayed';
+'regroup the team''s grouped signals of live reports with the grouping engine as it is now (after an engine change), in arrival order; a report keeps its id (status, research, artefacts) when one new report holds most of its signals, and a report that keeps none is deleted with merged_into naming where most of them went; returns how many signals were regrouped';
 REVOKE ALL ON FUNCTION @extschema@.grouping_rebuild(bigint) FROM PUBLIC;
 
 -- Remove grouping index rows that can no longer match.
