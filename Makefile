@@ -14,7 +14,7 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # leads from each to the next.
 DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
 
-REGRESS = hostile setup profile provider_rights keys processing source_configs scratchpad scout_runs emit reports report_corrections grouping grouping_quality judge pipeline badinput privileges api_schema install_notify cleanup
+REGRESS = hostile setup profile provider_rights keys processing source_configs scratchpad scout_runs emit reports report_corrections grouping grouping_quality judge pipeline badinput privileges citus api_schema install_notify cleanup
 ISOLATION = scratchpad_upsert source_config_create profile_concurrent_miss profile_lock_hostile grouping_concurrent pipeline_concurrent report_corrections_concurrent candidate_notify judge_concurrent
 
 PG_CONFIG ?= pg_config

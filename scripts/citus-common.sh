@@ -31,13 +31,13 @@ ensure_citus_built() {
     src=$(mktemp -d /tmp/signals-citus-build.XXXXXX)
     tar xzf "$CITUS_TARBALL" -C "$src"
     (
-        cd "$src/citus-13.2.2"
-        patch -s -p1 < "$CITUS_PATCH"
+        cd "$src/citus-13.2.2" || exit 1
+        patch -s -p1 < "$CITUS_PATCH" || exit 1
         PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config ./configure --without-libcurl >"$src/configure.log" 2>&1 ||
             { tail -n 30 "$src/configure.log"; exit 1; }
         make -s -j"$(nproc)" >"$src/make.log" 2>&1 || { tail -n 30 "$src/make.log"; exit 1; }
-        as_root make -s install DESTDIR="$CITUS_STAGE/root" >/dev/null
-    )
+        as_root make -s install DESTDIR="$CITUS_STAGE/root" >/dev/null || exit 1
+    ) || { rm -rf "$src"; return 1; }
     rm -rf "$src"
     as_root touch "$CITUS_STAGE/done"
 }
@@ -89,6 +89,7 @@ port = $port
 shared_preload_libraries = 'citus,signals'
 fsync = off
 max_prepared_transactions = 100
+max_worker_processes = 64          # Citus runs a maintenance daemon per database
 wal_level = logical
 citus.log_remote_commands = off
 ${1:-}

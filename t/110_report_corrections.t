@@ -153,9 +153,11 @@ is(psql($db, "SELECT string_agg(source_id, ',' ORDER BY id) FROM signals.signals
 	'a-2,b-1', "P holds A's and B's signals but the one split off");
 is(psql($db, "SELECT count(*) FROM signals.reports WHERE split_from = '$id{R}'"), 1, 'one report split from R');
 is(psql($db, <<'SQL'), 't', 'every live report counts exactly its signals');
-SELECT bool_and(r.signal_count = (SELECT count(*) FROM signals.signals s WHERE s.report_id = r.id)
+SELECT bool_and(r.signal_count = (SELECT count(*) FROM signals.signals s
+                                    WHERE s.team_id = r.team_id AND s.report_id = r.id)
                 AND round(r.total_weight::numeric, 9) = (SELECT round(coalesce(sum(s.weight), 0)::numeric, 9)
-                                                         FROM signals.signals s WHERE s.report_id = r.id))
+                                                         FROM signals.signals s
+                                                        WHERE s.team_id = r.team_id AND s.report_id = r.id))
   FROM signals.reports r WHERE r.status <> 'deleted'
 SQL
 

@@ -55,7 +55,7 @@ BEGIN
     INSERT INTO @extschema@.processing_state AS p (team_id, paused_until)
     VALUES (processing_pause.team_id, processing_pause.paused_until)
     ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
-       SET paused_until = excluded.paused_until, updated_at = pg_catalog.now();
+       SET paused_until = excluded.paused_until, updated_at = excluded.updated_at;  -- now(), the default (Citus takes no volatile call here)
     PERFORM @extschema@.wake_worker();
     RETURN pg_catalog.row_to_json(ROW('paused', @extschema@.iso_time(paused_until))::@extschema@.api_pause);
 END
@@ -79,7 +79,7 @@ BEGIN
     INSERT INTO @extschema@.processing_state AS p (team_id, paused_until)
     VALUES (processing_unpause.team_id, NULL)
     ON CONFLICT ON CONSTRAINT processing_state_pkey DO UPDATE
-       SET paused_until = NULL, updated_at = pg_catalog.now();
+       SET paused_until = NULL, updated_at = excluded.updated_at;  -- now(), the default (Citus takes no volatile call here)
     PERFORM @extschema@.wake_worker();
     RETURN pg_catalog.row_to_json(ROW('unpaused', NULL,
                                       coalesce(previous OPERATOR(pg_catalog.>) pg_catalog.now(), false)

@@ -106,7 +106,7 @@ AS $$
 DECLARE
     result json;
 BEGIN
-    SELECT @extschema@.source_config_json(c) INTO result
+    SELECT @extschema@.source_config_json(ROW(c.*)::@extschema@.source_configs) INTO result  -- ROW(): see 98_citus.sql
       FROM @extschema@.source_configs c
      WHERE c.team_id OPERATOR(pg_catalog.=) source_config_get.team_id
        AND c.id OPERATOR(pg_catalog.=) source_config_get.id;

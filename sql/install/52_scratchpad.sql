@@ -83,7 +83,7 @@ BEGIN
     INSERT INTO @extschema@.scratchpad AS e (team_id, key, content, created_by_run_id)
     VALUES (scratchpad_upsert.team_id, scratchpad_upsert.key, scratchpad_upsert.content, own_run)
     ON CONFLICT ON CONSTRAINT scratchpad_pkey DO UPDATE
-       SET content = excluded.content, updated_at = pg_catalog.now()
+       SET content = excluded.content, updated_at = excluded.updated_at  -- now(), the default (Citus takes no volatile call here)
     RETURNING * INTO written;
     RETURN @extschema@.scratchpad_json(written);
 END

@@ -21,7 +21,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT scout_configs_skill_key DO UPDATE
        SET enabled = coalesce(set_scout_config.enabled, c.enabled),
            emit = coalesce(set_scout_config.emit, c.emit),
-           updated_at = pg_catalog.now()
+           updated_at = excluded.updated_at  -- now(), the default (Citus takes no volatile call here)
     RETURNING c.id INTO config_id;
     RETURN config_id;
 END
@@ -222,7 +222,7 @@ AS $$
 DECLARE
     result json;
 BEGIN
-    SELECT @extschema@.scout_run_json(r) INTO result
+    SELECT @extschema@.scout_run_json(ROW(r.*)::@extschema@.scout_runs) INTO result  -- ROW(): see 98_citus.sql
       FROM @extschema@.scout_runs r
      WHERE r.team_id OPERATOR(pg_catalog.=) scout_run_get.team_id
        AND r.id OPERATOR(pg_catalog.=) scout_run_get.run_id;

@@ -260,11 +260,11 @@ BEGIN
               LIMIT $7 OFFSET $8',
             filters,
             pg_catalog.replace(pg_catalog.array_to_string(order_items, ', '),
-                               'is_suggested_reviewer', '@extschema@.is_suggested_reviewer(r, $1)'),
+                               'is_suggested_reviewer', '@extschema@.is_suggested_reviewer(ROW(r.*)::@extschema@.reports, $1)'),
             source);
     END IF;
     EXECUTE pg_catalog.format(
-        '%sSELECT coalesce(pg_catalog.json_agg(@extschema@.report_json(r, $1) ORDER BY page.n), ''[]'')
+        '%sSELECT coalesce(pg_catalog.json_agg(@extschema@.report_json(ROW(r.*)::@extschema@.reports, $1) ORDER BY page.n), ''[]'')
            FROM (%s) page
            JOIN @extschema@.reports r
              ON r.team_id OPERATOR(pg_catalog.=) $2 AND r.id OPERATOR(pg_catalog.=) page.id',
@@ -289,7 +289,7 @@ AS $$
 DECLARE
     result json;
 BEGIN
-    SELECT @extschema@.report_json(r, viewer) INTO result
+    SELECT @extschema@.report_json(ROW(r.*)::@extschema@.reports, viewer) INTO result  -- ROW(): see 98_citus.sql
       FROM @extschema@.reports r
      WHERE r.team_id OPERATOR(pg_catalog.=) report_get.team_id
        AND r.id OPERATOR(pg_catalog.=) report_get.report_id
@@ -466,7 +466,7 @@ BEGIN
            updated_at = pg_catalog.now()
      WHERE x.team_id OPERATOR(pg_catalog.=) move_reports.team_id
        AND x.id OPERATOR(pg_catalog.=) ANY (report_ids)
-       AND @extschema@.report_move_refusal(x, to_status, move_reports.title, move_reports.summary) IS NULL
+       AND @extschema@.report_move_refusal(ROW(x.*)::@extschema@.reports, to_status, move_reports.title, move_reports.summary) IS NULL
     RETURNING x.*;
     GET DIAGNOSTICS moved = ROW_COUNT;
     -- External research agents LISTEN for new candidates: a bare wake-up,
@@ -498,7 +498,7 @@ BEGIN
       FROM (SELECT r.id FROM @extschema@.reports r
              WHERE r.team_id OPERATOR(pg_catalog.=) promote_reports.team_id
                AND r.id OPERATOR(pg_catalog.=) ANY (report_ids)
-               AND @extschema@.report_promotion_due(r)
+               AND @extschema@.report_promotion_due(ROW(r.*)::@extschema@.reports)  -- ROW(): see 98_citus.sql
              ORDER BY r.id
                FOR NO KEY UPDATE) d;
     IF due IS NULL THEN
@@ -685,7 +685,7 @@ DECLARE
 BEGIN
     RETURN pg_catalog.row_to_json(ROW(
                @extschema@.report_api(r, viewer),
-               ARRAY(SELECT @extschema@.signal_api(s)
+               ARRAY(SELECT @extschema@.signal_api(ROW(s.*)::@extschema@.signals)  -- ROW(): see 98_citus.sql
                        FROM @extschema@.signals s
                       WHERE s.team_id OPERATOR(pg_catalog.=) report_signals.team_id
                         AND s.report_id OPERATOR(pg_catalog.=) report_signals.report_id

@@ -12,6 +12,11 @@
 --   functions with a team_id argument are delegated on it, colocated with
 --       the team's rows (a top-level call runs on the node that holds them).
 --
+-- Elsewhere, a query that passes a table's whole row to a function writes
+-- it as ROW(t.*)::@extschema@.table: Citus sends a query on a distributed
+-- table to a shard as text, where a bare whole-row reference would have the
+-- shard's row type, which no function takes.
+--
 -- Nothing here needs Citus to be installed: the functions look for it when
 -- called.
 
@@ -247,14 +252,14 @@ BEGIN
         RAISE EXCEPTION 'only a superuser may distribute the signals tables'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    IF shard_count IS NOT NULL AND shard_count OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'shard_count must be positive'
+            USING ERRCODE = 'invalid_parameter_value', COLUMN = 'shard_count';
+    END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
         RAISE EXCEPTION 'the citus extension is not installed in this database'
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Run CREATE EXTENSION citus and add the workers first.';
-    END IF;
-    IF shard_count IS NOT NULL AND shard_count OPERATOR(pg_catalog.<) 1 THEN
-        RAISE EXCEPTION 'shard_count must be positive'
-            USING ERRCODE = 'invalid_parameter_value', COLUMN = 'shard_count';
     END IF;
     -- Decided once, before the foreign keys that decide it are set aside.
     SELECT pg_catalog.array_agg(c.table_name ORDER BY c.n), pg_catalog.array_agg(c.placement ORDER BY c.n)
