@@ -80,7 +80,7 @@ static const struct
 	},
 	[P_LOCK_TEAM] = {
 		"SELECT g.n_docs, g.total_docs, g.width, "
-		"       EXISTS (SELECT FROM %1$s.team_settings t WHERE t.team_id OPERATOR(pg_catalog.=) g.team_id "
+		"       EXISTS (SELECT FROM %1$s.team_settings t WHERE t.team_id OPERATOR(pg_catalog.=) $1 "
 		"                  AND t.matching_mode OPERATOR(pg_catalog.=) 'external') "
 		"  FROM %1$s.grouping_state g "
 		" WHERE g.team_id OPERATOR(pg_catalog.=) $1 FOR UPDATE OF g SKIP LOCKED",

@@ -48,6 +48,64 @@ $$;
 COMMENT ON FUNCTION @extschema@.visible_user_ids() IS
 'the users who are members of a team granted (through grant_team) to the current user or a role it inherits from';
 
+-- Whether this database's tables are distributed (signals.distribute() ran):
+-- the few places that must work differently on Citus ask this.
+CREATE FUNCTION @extschema@.citus_distributed()
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    distributed boolean;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition d
+                             WHERE d.logicalrelid OPERATOR(pg_catalog.=) $1)'
+       INTO distributed
+      USING '@extschema@.processing_state'::regclass;
+    RETURN distributed;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_distributed() IS
+'whether signals.distribute() has distributed this database''s tables over a Citus cluster';
+
+-- process_next_team() on Citus: the first unpaused team after after_team
+-- with queued signals, its processing-state row locked (SKIP LOCKED), or
+-- NULL.  Citus refuses the recursive skip through the queue index that one
+-- node uses, and FOR UPDATE across shards, so the teams with queued signals
+-- are read from every shard and then locked one at a time on their node.
+CREATE FUNCTION @extschema@.citus_next_team(after_team bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    candidate bigint;
+    locked bigint;
+BEGIN
+    FOR candidate IN
+        SELECT DISTINCT s.team_id FROM @extschema@.signals s
+         WHERE s.grouped_at IS NULL AND s.team_id OPERATOR(pg_catalog.>) after_team
+         ORDER BY s.team_id
+    LOOP
+        SELECT p.team_id INTO locked
+          FROM @extschema@.processing_state p
+         WHERE p.team_id OPERATOR(pg_catalog.=) candidate
+           AND (p.paused_until IS NULL OR p.paused_until OPERATOR(pg_catalog.<=) pg_catalog.now())
+           FOR UPDATE SKIP LOCKED;
+        IF locked IS NOT NULL THEN
+            RETURN locked;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_next_team(bigint) IS
+'process_next_team() on a Citus cluster: the next unpaused team with queued signals after after_team, locked, skipping teams others hold; NULL when none';
+REVOKE ALL ON FUNCTION @extschema@.citus_next_team(bigint) FROM PUBLIC;
+
 -- How distribute() places each of the extension's tables: 'distributed' or
 -- 'reference', in an order where every table comes after the tables its
 -- foreign keys point at.
