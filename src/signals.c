@@ -23,5 +23,6 @@ _PG_init(void)
 	grouping_define_gucs();
 	worker_init();
 	signals_define_profile_gucs();
+	restore_init();
 	MarkGUCPrefixReserved("signals");
 }
