@@ -5,7 +5,9 @@ EXTVERSION = 0.2.0
 
 MODULE_big = signals
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
-PG_CPPFLAGS = -I$(srcdir)/src
+# The library knows its version; schema-dependent C symbols carry it (src/versions.c).
+PG_CPPFLAGS = -I$(srcdir)/src -DSIGNALS_VERSION='"$(EXTVERSION)"' \
+	-DSIGNALS_SYMBOL_SUFFIX=_$(subst .,_,$(EXTVERSION))
 
 # The install script is assembled from one file per concern, in name order.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))

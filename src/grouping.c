@@ -1580,9 +1580,9 @@ prefetch(GroupingCall *gc, BSignal *sigs, int n)
 }
 
 /* Group up to max_signals queued signals of the team; how many were grouped. */
-PG_FUNCTION_INFO_V1(signals_group_pending);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_group_pending));
 Datum
-signals_group_pending(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_group_pending)(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	int32		max_signals = PG_GETARG_INT32(1);
@@ -1664,9 +1664,9 @@ signals_group_pending(PG_FUNCTION_ARGS)
  * group_pending() of the team, which waits for it in turn (returning 0).
  * Returns how many signals were replayed.
  */
-PG_FUNCTION_INFO_V1(signals_grouping_rebuild);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_grouping_rebuild));
 Datum
-signals_grouping_rebuild(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_grouping_rebuild)(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	GroupingCall gc;

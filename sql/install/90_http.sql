@@ -18,7 +18,7 @@ CREATE FUNCTION @extschema@.http_handle(
     headers jsonb DEFAULT '{}',
     body bytea DEFAULT NULL)
 RETURNS @extschema@.http_response
-AS 'MODULE_PATHNAME', 'signals_http_handle'
+AS 'MODULE_PATHNAME', 'signals_http_handle_0_2_0'
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
@@ -54,7 +54,7 @@ CREATE FUNCTION @extschema@.routes(
     OUT args json,
     OUT result text)
 RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'signals_routes_list'
+AS 'MODULE_PATHNAME', 'signals_routes_list_0_2_0'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.routes() IS
 'the REST API''s routes: method, path, required scope, the domain function serving it, response kind, arguments, and the signals.api_* type of the result ("[]" for an array of it)';
