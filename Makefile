@@ -16,8 +16,8 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # leads from each to the next.
 DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
 
-REGRESS = hostile setup profile keys processing source_configs scratchpad scout_runs emit reports grouping grouping_quality pipeline badinput privileges cleanup
-ISOLATION = scratchpad_upsert source_config_create profile_concurrent_miss grouping_concurrent pipeline_concurrent
+REGRESS = hostile setup profile keys processing source_configs scratchpad scout_runs emit reports grouping grouping_quality pipeline badinput privileges operations cleanup
+ISOLATION = scratchpad_upsert source_config_create profile_concurrent_miss grouping_concurrent pipeline_concurrent create_team_concurrent
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
