@@ -27,7 +27,10 @@
 
 #include <limits.h>
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
@@ -49,7 +52,6 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
@@ -517,21 +519,31 @@ sleep_ms(long timeout)
 	CHECK_FOR_INTERRUPTS();
 }
 
-/* Whether the database exists and allows connections (in a transaction). */
+/*
+ * Whether the database exists and allows connections.  In a transaction of
+ * a process connected to no database, which can read pg_database only by a
+ * plain scan (as the autovacuum launcher does).
+ */
 static bool
 database_accepts_connections(const char *name)
 {
-	Oid			dboid = get_database_oid(name, true);
+	Relation	rel = table_open(DatabaseRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
 	HeapTuple	tuple;
-	bool		allowed;
+	bool		allowed = false;
 
-	if (!OidIsValid(dboid))
-		return false;
-	tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
-	if (!HeapTupleIsValid(tuple))
-		return false;
-	allowed = ((Form_pg_database) GETSTRUCT(tuple))->datallowconn;
-	ReleaseSysCache(tuple);
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tuple);
+
+		if (strcmp(NameStr(db->datname), name) == 0)
+		{
+			allowed = db->datallowconn;
+			break;
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
 	return allowed;
 }
 
@@ -720,7 +732,7 @@ register_workers(void)
 				(errmsg("only %d of the %d signals workers can start: max_worker_processes is %d and %d of its slots are taken",
 						start, worker_count, max_worker_processes, used),
 				 errhint("Set max_worker_processes to at least %d (and more for parallel queries) and restart the server.",
-						 used + worker_count + 1)));
+						 used + worker_count)));
 
 	for (int i = 0; i < start; i++)
 	{
@@ -744,15 +756,24 @@ register_workers(void)
 void
 worker_init(void)
 {
-	DefineCustomStringVariable("signals.database",
-							   "Database in which the background workers group signals.",
-							   NULL, &worker_database, "postgres",
-							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("signals.workers",
-							"Number of background workers grouping signals (0 disables them).",
-							"Each takes one of max_worker_processes' slots.",
-							&worker_count, 1, 0, MAX_WORKERS,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	/*
+	 * The workers' database and number exist only when the library is
+	 * preloaded: PostgreSQL allows postmaster settings to be defined then
+	 * and only then (a library loaded later, for process_pending(), must
+	 * not define them).
+	 */
+	if (process_shared_preload_libraries_in_progress)
+	{
+		DefineCustomStringVariable("signals.database",
+								   "Database in which the background workers group signals.",
+								   NULL, &worker_database, "postgres",
+								   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+		DefineCustomIntVariable("signals.workers",
+								"Number of background workers grouping signals (0 disables them).",
+								"Each takes one of max_worker_processes' slots.",
+								&worker_count, 1, 0, MAX_WORKERS,
+								PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	}
 	DefineCustomIntVariable("signals.naptime",
 							"How long an idle worker sleeps before looking at the queues again.",
 							"New signals wake the workers at once; this bounds how late a pause's end is noticed.",

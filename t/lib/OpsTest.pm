@@ -62,17 +62,18 @@ sub psql_file
 	return GatewayTest::psql($db, slurp($file));
 }
 
-# Start psql running the given SQL in the background; returns its pid.
-# waitpid on it to wait for the end.
+# Start psql running the given commands in the background, each sent on its
+# own (so each is its own transaction unless it says BEGIN) in one session;
+# returns its pid.  waitpid on it to wait for the end.
 sub background_psql
 {
-	my ($db, $sql) = @_;
+	my ($db, @commands) = @_;
 	my $pid = fork // die "fork: $!";
 	if ($pid == 0)
 	{
 		open STDOUT, '>', '/dev/null';
 		open STDERR, '>', '/dev/null';
-		exec "$pgbin/psql", '-X', '-q', '-d', $db, '-c', $sql or POSIX::_exit(127);
+		exec "$pgbin/psql", '-X', '-q', '-d', $db, map({ ('-c', $_) } @commands) or POSIX::_exit(127);
 	}
 	return $pid;
 }
@@ -105,13 +106,13 @@ sub new
 	$self->{port} = free_port();
 	if (($opts{from} // 'initdb') eq 'basebackup')
 	{
-		GatewayTest::as_postgres("$pgbin/pg_basebackup", '-D', $self->{data}, '-R', '-X', 'stream', '-c', 'fast',
+		as_postgres_quiet("$pgbin/pg_basebackup", '-D', $self->{data}, '-R', '-X', 'stream', '-c', 'fast',
 			'-h', $ENV{PGHOST}, '-p', $ENV{PGPORT}, '-U', 'postgres') == 0
 		  or die "pg_basebackup failed";
 	}
 	else
 	{
-		GatewayTest::as_postgres("$pgbin/initdb", '-D', $self->{data}, '-U', 'postgres', '-E', 'UTF8',
+		as_postgres_quiet("$pgbin/initdb", '-D', $self->{data}, '-U', 'postgres', '-E', 'UTF8',
 			'--locale=C.UTF-8', '-A', 'trust', '-N') == 0 or die "initdb failed";
 	}
 	$self->set_conf("listen_addresses = ''\nunix_socket_directories = '$dir'\nport = $self->{port}\n"
@@ -127,8 +128,8 @@ sub set_conf
 {
 	my ($self, $lines) = @_;
 	my $file = "$self->{data}/postgresql.conf";
-	open my $fh, '|-', ($< == 0 ? ('runuser', '-u', 'postgres', '--') : ('sudo', '-u', 'postgres')), 'tee', '-a', $file
-	  or die "tee: $!";
+	my @as = $< == 0 ? ('runuser', '-u', 'postgres', '--') : ('sudo', '-u', 'postgres');
+	open my $fh, '|-', join(' ', @as, 'tee', '-a', $file, '>/dev/null') or die "tee: $!";
 	print $fh "\n$lines\n";
 	close $fh or die "could not write $file";
 }
@@ -139,12 +140,13 @@ sub pg_ctl
 	return GatewayTest::as_postgres("$pgbin/pg_ctl", '-D', $self->{data}, '-l', $self->{log}, '-w', '-s', @args) == 0;
 }
 
-sub start { return $_[0]->pg_ctl('start'); }
+sub start { @{ $_[0] }{qw(started stopped)} = (1, 0); return $_[0]->pg_ctl('start'); }
 sub restart { return $_[0]->pg_ctl('-m', 'fast', 'restart'); }
 
 sub stop
 {
 	my ($self, $mode) = @_;
+	$self->{stopped} = 1;
 	return $self->pg_ctl('-m', $mode // 'fast', 'stop');
 }
 
@@ -176,8 +178,23 @@ sub DESTROY
 {
 	my ($self) = @_;
 	return unless $self->{data} && -d $self->{dir};
-	GatewayTest::as_postgres("$pgbin/pg_ctl", '-D', $self->{data}, '-m', 'immediate', '-s', 'stop');
+	GatewayTest::as_postgres("$pgbin/pg_ctl", '-D', $self->{data}, '-m', 'immediate', '-s', 'stop')
+	  if $self->{started} && !$self->{stopped};
 	system($< == 0 ? ('rm', '-rf', $self->{dir}) : ('sudo', 'rm', '-rf', $self->{dir}));
+}
+
+# Run a command as the postgres OS user, its output thrown away; returns its status.
+sub as_postgres_quiet
+{
+	my @cmd = ($< == 0 ? ('runuser', '-u', 'postgres', '--') : ('sudo', '-u', 'postgres'), @_);
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0)
+	{
+		open STDOUT, '>', '/dev/null';
+		exec @cmd or POSIX::_exit(127);
+	}
+	waitpid($pid, 0);
+	return $?;
 }
 
 # A TCP port nobody listens on (the clusters use only their socket, but the

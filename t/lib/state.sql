@@ -8,8 +8,8 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 
--- The API's answers to reads, for every key and team.
-CREATE TEMP TABLE request_paths AS
+-- The API's answers to reads, for every key and team (one query, no
+-- temporary table: it runs on hot standbys too).
 WITH teams AS (SELECT team_id FROM signals.teams),
 ids AS (
     SELECT team_id, 'source_configs/' || id || '/' AS path FROM signals.source_configs
@@ -20,17 +20,17 @@ ids AS (
       FROM (SELECT team_id, id, row_number() OVER (PARTITION BY team_id, status ORDER BY id) AS n
               FROM signals.reports) r,
            unnest('{"",signals/,artefacts/}'::text[]) sub
-     WHERE r.n <= 2)
-SELECT t.team_id, '/api/projects/' || t.team_id || '/signals/' || p.path AS path, p.query
-  FROM teams t,
-       (VALUES ('processing/', ''), ('source_configs/', ''), ('reports/', ''),
-               ('reports/', 'status=ready,pending_input&ordering=-priority'),
-               ('reports/', 'search=TypeError&limit=5'), ('reports/', 'limit=7&offset=3'),
-               ('scout/runs/', ''), ('scout/scratchpad/', ''), ('scout/scratchpad/', 'text=note-2&limit=2'),
-               ('scout/project_profile/current/', '')) p(path, query)
-UNION ALL
-SELECT team_id, '/api/projects/' || team_id || '/signals/' || path, '' FROM ids;
-
+     WHERE r.n <= 2),
+request_paths AS (
+    SELECT t.team_id, '/api/projects/' || t.team_id || '/signals/' || p.path AS path, p.query
+      FROM teams t,
+           (VALUES ('processing/', ''), ('source_configs/', ''), ('reports/', ''),
+                   ('reports/', 'status=ready,pending_input&ordering=-priority'),
+                   ('reports/', 'search=TypeError&limit=5'), ('reports/', 'limit=7&offset=3'),
+                   ('scout/runs/', ''), ('scout/scratchpad/', ''), ('scout/scratchpad/', 'text=note-2&limit=2'),
+                   ('scout/project_profile/current/', '')) p(path, query)
+    UNION ALL
+    SELECT team_id, '/api/projects/' || team_id || '/signals/' || path, '' FROM ids)
 SELECT 'answer ' || k.name || ' ' || r.path || coalesce('?' || nullif(r.query, ''), '') || ' ' ||
        h.status || ' ' || coalesce(h.body, '<no body>')
   FROM fixture.tokens k
