@@ -308,7 +308,8 @@ log_outcome(StepOutcome outcome)
 	else if (outcome == STEP_RESTORING)
 		ereport(LOG,
 				(errmsg("signals workers wait: a restore is loading data into database \"%s\"", worker_database)));
-	else if (previous == STEP_OTHER_VERSION || previous == STEP_RESTORING)
+	else if (outcome == STEP_NOTHING &&
+			 (previous == STEP_OTHER_VERSION || previous == STEP_RESTORING))
 		ereport(LOG,
 				(errmsg("signals workers resume grouping in database \"%s\"", worker_database)));
 }
