@@ -166,7 +166,7 @@ sub index_rows
 }
 is(index_rows(1) . index_rows(2), '11', 'both deleted reports have grouping index rows');
 $mark = log_mark();
-$locker = background_psql($db, "BEGIN; SELECT FROM signals.grouping_reports WHERE team_id = 1 FOR UPDATE; SELECT pg_sleep(6); COMMIT;");
+$locker = background_psql($db, "BEGIN; SELECT FROM signals.grouping_reports WHERE team_id = 1 FOR UPDATE; SELECT pg_sleep(8); COMMIT;");
 sleep 0.5;
 psql($db, "ALTER SYSTEM SET signals.prune_interval = '1s'; SELECT pg_reload_conf();");
 ok(wait_until(sub { index_rows(2) == 0 }, 20), 'team 2 is pruned');
@@ -181,7 +181,7 @@ psql($db, "ALTER SYSTEM RESET signals.prune_interval; SELECT pg_reload_conf();")
 #    table) keeps the workers waiting until it disconnects.
 $mark = log_mark();
 my $restore = background_psql($db, 'SET row_security = off',
-	"COPY signals.source_types (source_type) FROM PROGRAM 'echo restored_type'", 'SELECT pg_sleep(4)');
+	"COPY signals.source_types (source_type) FROM PROGRAM 'echo restored_type'", 'SELECT pg_sleep(6)');
 ok(wait_until(sub { psql($db, "SELECT count(*) FROM signals.source_types WHERE source_type = 'restored_type'") == 1 }, 10),
 	'the restore session loaded a row');
 emit(3, 1, 'during-restore');
