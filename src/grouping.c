@@ -780,9 +780,9 @@ init_call(GroupingCall *gc, FunctionCallInfo fcinfo, int64 team_id)
 }
 
 /* Group up to max_signals queued signals of the team; how many were grouped. */
-PG_FUNCTION_INFO_V1(signals_group_pending);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_group_pending));
 Datum
-signals_group_pending(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_group_pending)(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	int32		max_signals = PG_GETARG_INT32(1);
@@ -857,9 +857,9 @@ signals_group_pending(PG_FUNCTION_ARGS)
  * Waits for a running group_pending() of the team, which meanwhile returns
  * 0.  Returns how many signals were replayed.
  */
-PG_FUNCTION_INFO_V1(signals_grouping_replay);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_grouping_replay));
 Datum
-signals_grouping_replay(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_grouping_replay)(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	GroupingCall gc;
