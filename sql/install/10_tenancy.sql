@@ -21,11 +21,11 @@ CREATE TABLE @extschema@.team_settings (
     app_urls                text[] NOT NULL DEFAULT '{}',
     research_mode           text NOT NULL DEFAULT 'builtin'
                             CHECK (research_mode OPERATOR(pg_catalog.=) ANY ('{builtin,external}'::text[])),
+    updated_at              timestamptz NOT NULL DEFAULT pg_catalog.now(),
     matching_mode           text NOT NULL DEFAULT 'engine'
                             CHECK (matching_mode OPERATOR(pg_catalog.=) ANY ('{engine,external}'::text[])),
     judge_deadline          interval NOT NULL DEFAULT '15 minutes'
-                            CHECK (judge_deadline OPERATOR(pg_catalog.>) '0'::interval),
-    updated_at              timestamptz NOT NULL DEFAULT pg_catalog.now()
+                            CHECK (judge_deadline OPERATOR(pg_catalog.>) '0'::interval)
 );
 COMMENT ON TABLE @extschema@.team_settings IS
 'per-team settings: AI processing approval (gates emits), product context for the project profile, who researches candidate reports (the built-in summarizer or an external agent), and who decides uncertain matches (the engine, or an external judge within judge_deadline)';

@@ -19,8 +19,8 @@ CREATE TABLE @extschema@.grouping_state (
     team_id     bigint PRIMARY KEY REFERENCES @extschema@.teams ON DELETE CASCADE,
     n_docs      integer NOT NULL DEFAULT 0,
     total_docs  bigint NOT NULL DEFAULT 0,
-    width       integer NOT NULL DEFAULT 1024,
-    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    width       integer NOT NULL DEFAULT 1024
 );
 COMMENT ON TABLE @extschema@.grouping_state IS
 'per-team grouping state: how many signals the document-frequency sketch counts (halved on decay) and has ever counted, and its width; grouping holds the row while it works';

@@ -134,11 +134,11 @@ CREATE TABLE @extschema@.profile_providers (
     section          text PRIMARY KEY REFERENCES @extschema@.profile_sections,
     provider_schema  text NOT NULL,
     provider_name    text NOT NULL,
+    registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    registered_by    text NOT NULL DEFAULT CURRENT_USER,
     provider_oid     oid NOT NULL,
     owner_oid        oid NOT NULL,
-    owner_name       text NOT NULL,
-    registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    registered_by    text NOT NULL DEFAULT CURRENT_USER
+    owner_name       text NOT NULL
 );
 COMMENT ON TABLE @extschema@.profile_providers IS
 'the function that fills each host-application section of the project profile: schema.name(team_id bigint) returning json or jsonb, pinned by OID and owner at registration; global, not per team';

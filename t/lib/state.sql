@@ -41,11 +41,26 @@ SELECT 'answer ' || k.name || ' ' || r.path || coalesce('?' || nullif(r.query, '
  WHERE k.team_id IS NULL OR k.team_id = r.team_id
  ORDER BY k.name COLLATE "C", r.path COLLATE "C", r.query COLLATE "C";
 
--- Every table: "table <name> <rows> <md5 of its rows in text order>".
+-- Every table: "table <name> <rows> <md5 of its rows in text order>".  When
+-- fixture.state_columns lists columns (the upgrade test: those of the old
+-- version), only the tables and columns it lists.
+SELECT to_regclass('fixture.state_columns') IS NOT NULL AS listed_columns \gset
+\if :listed_columns
+SELECT format('SELECT %L || '' '' || count(*) || '' '' || md5(coalesce(string_agg(x::text, E''\n'' ORDER BY x::text COLLATE "C"), '''')) FROM (SELECT %s FROM %s) x',
+              'table ' || c.oid::regclass::text,
+              (SELECT string_agg(quote_ident(l.col), ', ' ORDER BY l.col) FROM fixture.state_columns l
+                WHERE l.tbl = c.oid::regclass::text),
+              c.oid::regclass)
+  FROM pg_class c
+ WHERE c.relnamespace = 'signals'::regnamespace AND c.relkind = 'r'
+   AND EXISTS (SELECT FROM fixture.state_columns l WHERE l.tbl = c.oid::regclass::text)
+ ORDER BY c.oid::regclass::text COLLATE "C" \gexec
+\else
 SELECT format('SELECT %L || '' '' || count(*) || '' '' || md5(coalesce(string_agg(x::text, E''\n'' ORDER BY x::text COLLATE "C"), '''')) FROM %s x',
               'table ' || c.oid::regclass::text, c.oid::regclass)
   FROM pg_class c
  WHERE c.relnamespace IN ('signals'::regnamespace, 'fixture'::regnamespace)
    AND c.relkind = 'r'
  ORDER BY c.oid::regclass::text COLLATE "C" \gexec
+\endif
 SELECT 'sequence signals.team_id_seq ' || last_value || ' ' || is_called FROM signals.team_id_seq;
