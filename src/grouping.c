@@ -50,8 +50,8 @@
 
 #define PROBE_FEATURES 12
 #define PREFETCH_FEATURES 16
-#define SCORED_MEMBERS 16
-#define POST_FEATURES 24
+#define SCORED_MEMBERS 8
+#define POST_FEATURES 12
 
 extern Datum signals_uuid_v7(PG_FUNCTION_ARGS);
 
