@@ -119,7 +119,6 @@ grouping_report_entry(GroupingCall *gc, const pg_uuid_t *id, bool *found)
 		r->add_count = 0;
 		r->products = NIL;
 		r->title = NULL;
-		r->order = list_length(gc->reports);
 		gc->reports = lappend(gc->reports, r);
 	}
 	return r;
