@@ -48,7 +48,8 @@ SELECT signals.judge_decide(52, '01900000-0000-7000-8000-000000000512', :'s1_rep
 SELECT signals.judge_decide(51, '01900000-0000-7000-8000-000000000514', :'s1_report');
 UPDATE signals.reports SET status = 'suppressed' WHERE team_id = 51 AND id = :'s4_report';
 SELECT signals.judge_decide(51, '01900000-0000-7000-8000-000000000512', :'s4_report');
-SELECT signals.judge_decide(51, '01900000-0000-7000-8000-000000000512', :'s1_report', 'judge-a')::jsonb - 'signal_id' AS decided;
+SELECT d - 'signal_id' - 'report_id' AS decided, d ->> 'report_id' = :'s1_report' AS to_s1
+  FROM (SELECT signals.judge_decide(51, '01900000-0000-7000-8000-000000000512', :'s1_report', 'judge-a')::jsonb AS d) x;
 SELECT signals.judge_decide(51, '01900000-0000-7000-8000-000000000512', :'s1_report')::jsonb ->> 'already_decided' AS same_again;
 SELECT signals.judge_decide(51, '01900000-0000-7000-8000-000000000512', NULL);
 -- the next grouping step applies it

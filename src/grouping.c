@@ -50,8 +50,8 @@
 
 #define PROBE_FEATURES 12
 #define PREFETCH_FEATURES 16
-#define SCORED_MEMBERS 16
-#define POST_FEATURES 24
+#define SCORED_MEMBERS 8
+#define POST_FEATURES 12
 
 extern Datum signals_uuid_v7(PG_FUNCTION_ARGS);
 
@@ -119,7 +119,6 @@ grouping_report_entry(GroupingCall *gc, const pg_uuid_t *id, bool *found)
 		r->add_count = 0;
 		r->products = NIL;
 		r->title = NULL;
-		r->order = list_length(gc->reports);
 		gc->reports = lappend(gc->reports, r);
 	}
 	return r;
@@ -780,9 +779,9 @@ init_call(GroupingCall *gc, FunctionCallInfo fcinfo, int64 team_id)
 }
 
 /* Group up to max_signals queued signals of the team; how many were grouped. */
-PG_FUNCTION_INFO_V1(signals_group_pending);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_group_pending));
 Datum
-signals_group_pending(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_group_pending)(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	int32		max_signals = PG_GETARG_INT32(1);
@@ -857,9 +856,9 @@ signals_group_pending(PG_FUNCTION_ARGS)
  * Waits for a running group_pending() of the team, which meanwhile returns
  * 0.  Returns how many signals were replayed.
  */
-PG_FUNCTION_INFO_V1(signals_grouping_replay);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_grouping_replay));
 Datum
-signals_grouping_replay(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_grouping_replay)(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	GroupingCall gc;

@@ -16,6 +16,7 @@
 #include "utils/lsyscache.h"
 
 #include "grouping.h"
+#include "signals.h"
 
 /* The team's sketch (empty when team is NULL or has none). */
 static DfSketch *
@@ -70,9 +71,9 @@ features_of(text *t, const DfSketch *sk, GFeatureSet *fs)
 }
 
 /* The features grouping extracts from a text, weighed as in the team. */
-PG_FUNCTION_INFO_V1(signals_grouping_features);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_grouping_features));
 Datum
-signals_grouping_features(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_grouping_features)(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DfSketch   *sk;
@@ -98,9 +99,9 @@ signals_grouping_features(PG_FUNCTION_ARGS)
 }
 
 /* The score of text b against an earlier signal with text a. */
-PG_FUNCTION_INFO_V1(signals_signal_similarity);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_signal_similarity));
 Datum
-signals_signal_similarity(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_signal_similarity)(PG_FUNCTION_ARGS)
 {
 	DfSketch   *sk;
 	GFeatureSet a,

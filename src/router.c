@@ -877,9 +877,9 @@ serve(HttpRequest *req, HttpResponse *resp)
  * signals.http_handle(method, path, query, headers, body): serve one API
  * request and return (status, headers, body).
  */
-PG_FUNCTION_INFO_V1(signals_http_handle);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_http_handle));
 Datum
-signals_http_handle(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_http_handle)(PG_FUNCTION_ARGS)
 {
 	HttpRequest req;
 	HttpResponse resp;

@@ -18,6 +18,7 @@
 #include "utils/json.h"
 
 #include "http.h"
+#include "signals.h"
 
 #define TEAM {ARG_TEAM, NULL, TYPE_BIGINT, 0, NULL}
 #define USER {ARG_USER, NULL, TYPE_UUID, 0, NULL}
@@ -232,9 +233,9 @@ openapi_path(const char *pattern)
  * signals.routes(): one row per route and argument source, for the OpenAPI
  * generator and for people reading the API from psql.
  */
-PG_FUNCTION_INFO_V1(signals_routes_list);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_routes_list));
 Datum
-signals_routes_list(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_routes_list)(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 

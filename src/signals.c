@@ -24,5 +24,6 @@ _PG_init(void)
 	worker_init();
 	signals_define_profile_gucs();
 	role_drop_init();
+	restore_init();
 	MarkGUCPrefixReserved("signals");
 }

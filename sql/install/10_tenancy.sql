@@ -21,11 +21,11 @@ CREATE TABLE @extschema@.team_settings (
     app_urls                text[] NOT NULL DEFAULT '{}',
     research_mode           text NOT NULL DEFAULT 'builtin'
                             CHECK (research_mode OPERATOR(pg_catalog.=) ANY ('{builtin,external}'::text[])),
+    updated_at              timestamptz NOT NULL DEFAULT pg_catalog.now(),
     matching_mode           text NOT NULL DEFAULT 'engine'
                             CHECK (matching_mode OPERATOR(pg_catalog.=) ANY ('{engine,external}'::text[])),
     judge_deadline          interval NOT NULL DEFAULT '15 minutes'
-                            CHECK (judge_deadline OPERATOR(pg_catalog.>) '0'::interval),
-    updated_at              timestamptz NOT NULL DEFAULT pg_catalog.now()
+                            CHECK (judge_deadline OPERATOR(pg_catalog.>) '0'::interval)
 );
 COMMENT ON TABLE @extschema@.team_settings IS
 'per-team settings: AI processing approval (gates emits), product context for the project profile, who researches candidate reports (the built-in summarizer or an external agent), and who decides uncertain matches (the engine, or an external judge within judge_deadline)';
@@ -94,19 +94,34 @@ COMMENT ON FUNCTION @extschema@.visible_team_ids() IS
 'the teams granted (through grant_team) to the current user or a role it inherits from';
 
 -- Create a team with its settings row; the id is the PostHog project id when given.
+-- Without an id, the sequence's next value that no team holds: teams created
+-- with explicit ids are skipped, never collided with.
 CREATE FUNCTION @extschema@.create_team(name text, team_id bigint DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    new_id bigint := coalesce(team_id, pg_catalog.nextval('@extschema@.team_id_seq'));
+    new_id bigint := team_id;
 BEGIN
     IF new_id OPERATOR(pg_catalog.<=) 0 THEN
         RAISE EXCEPTION 'team id must be positive'
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'team_id';
     END IF;
-    INSERT INTO @extschema@.teams (team_id, name) VALUES (new_id, name);
+    IF new_id IS NOT NULL THEN
+        INSERT INTO @extschema@.teams (team_id, name) VALUES (new_id, name);
+    ELSE
+        -- ON CONFLICT waits for a concurrent insert of the same id and then
+        -- skips it, so a sequence value some team holds is passed over.
+        LOOP
+            new_id := pg_catalog.nextval('@extschema@.team_id_seq');
+            CONTINUE WHEN EXISTS (SELECT FROM @extschema@.teams t
+                                   WHERE t.team_id OPERATOR(pg_catalog.=) new_id);
+            INSERT INTO @extschema@.teams AS t (team_id, name) VALUES (new_id, name)
+            ON CONFLICT ON CONSTRAINT teams_pkey DO NOTHING;
+            EXIT WHEN FOUND;
+        END LOOP;
+    END IF;
     INSERT INTO @extschema@.team_settings (team_id) VALUES (new_id);
     INSERT INTO @extschema@.processing_state (team_id) VALUES (new_id);
     -- the team's grouping lock (grouping_store.c): there before anyone holds it
@@ -115,7 +130,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.create_team(text, bigint) IS
-'create a team (project) with default settings; returns its id';
+'create a team (project) with default settings; returns its id (without one: the next sequence value that no team holds)';
 
 -- Change a team's settings; arguments left NULL keep their value.
 CREATE FUNCTION @extschema@.set_team_settings(

@@ -40,7 +40,7 @@ DECLARE
                     @extschema@.api_scopes, @extschema@.grouping_state,
                     @extschema@.grouping_df, @extschema@.grouping_members,
                     @extschema@.grouping_postings, @extschema@.grouping_dedupe,
-                    @extschema@.processing_state, @extschema@.source_configs,
+                    @extschema@.grouping_judgments, @extschema@.processing_state, @extschema@.source_configs,
                     @extschema@.scout_configs, @extschema@.scout_runs, @extschema@.reports,
                     @extschema@.report_artefacts, @extschema@.signals,
                     @extschema@.scratchpad, @extschema@.project_profiles';

@@ -1,6 +1,21 @@
 -- reports/: the inbox.  Listing with filters and ordering, retrieval, the
 -- state machine, deletion, artefacts and the signals of a report.
 
+-- The research queues, which the workers and agents read at every step: the
+-- candidates of a team (summarize_candidates), of all teams
+-- (claim_candidate without a team) and the claims under way
+-- (release_stale_claims).  Partial, so each holds only the reports waiting
+-- there and no query of a step reads other teams' or other states' rows.
+CREATE INDEX reports_candidates_idx
+    ON @extschema@.reports (team_id, promoted_at, id)
+    WHERE status OPERATOR(pg_catalog.=) 'candidate';
+CREATE INDEX reports_candidates_all_teams_idx
+    ON @extschema@.reports (promoted_at, team_id, id)
+    WHERE status OPERATOR(pg_catalog.=) 'candidate';
+CREATE INDEX reports_claims_idx
+    ON @extschema@.reports (claimed_at, team_id, id)
+    WHERE status OPERATOR(pg_catalog.=) 'in_progress' AND claimed_at IS NOT NULL;
+
 -- Whether the viewer is a suggested reviewer of the report (never for failed
 -- reports, nor for ready ones judged not actionable).  Inlinable.
 CREATE FUNCTION @extschema@.is_suggested_reviewer(r @extschema@.reports, viewer uuid)

@@ -269,13 +269,24 @@ DECLARE
     picked record;
 BEGIN
     PERFORM @extschema@.check_text_field('agent', agent, 200);
-    SELECT r.team_id, r.id INTO picked
-      FROM @extschema@.reports r
-     WHERE r.status OPERATOR(pg_catalog.=) 'candidate'
-       AND (claim_candidate.team_id IS NULL OR r.team_id OPERATOR(pg_catalog.=) claim_candidate.team_id)
-     ORDER BY r.promoted_at, r.team_id, r.id
-     LIMIT 1
-       FOR UPDATE SKIP LOCKED;
+    -- Two queries, so that each reads its own index of candidates
+    -- (reports_candidates_idx, reports_candidates_all_teams_idx).
+    IF claim_candidate.team_id IS NULL THEN
+        SELECT r.team_id, r.id INTO picked
+          FROM @extschema@.reports r
+         WHERE r.status OPERATOR(pg_catalog.=) 'candidate'
+         ORDER BY r.promoted_at, r.team_id, r.id
+         LIMIT 1
+           FOR UPDATE SKIP LOCKED;
+    ELSE
+        SELECT r.team_id, r.id INTO picked
+          FROM @extschema@.reports r
+         WHERE r.status OPERATOR(pg_catalog.=) 'candidate'
+           AND r.team_id OPERATOR(pg_catalog.=) claim_candidate.team_id
+         ORDER BY r.promoted_at, r.id
+         LIMIT 1
+           FOR UPDATE SKIP LOCKED;
+    END IF;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;

@@ -19,8 +19,8 @@ CREATE TABLE @extschema@.grouping_state (
     team_id     bigint PRIMARY KEY REFERENCES @extschema@.teams ON DELETE CASCADE,
     n_docs      integer NOT NULL DEFAULT 0,
     total_docs  bigint NOT NULL DEFAULT 0,
-    width       integer NOT NULL DEFAULT 1024,
-    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    width       integer NOT NULL DEFAULT 1024
 );
 COMMENT ON TABLE @extschema@.grouping_state IS
 'per-team grouping state: how many signals the document-frequency sketch counts (halved on decay) and has ever counted, and its width; grouping holds the row while it works';
@@ -69,7 +69,7 @@ COMMENT ON TABLE @extschema@.grouping_dedupe IS
 -- Group up to max_signals of the team's queued signals; returns how many.
 CREATE FUNCTION @extschema@.group_pending(team_id bigint, max_signals integer)
 RETURNS integer
-AS 'MODULE_PATHNAME', 'signals_group_pending'
+AS 'MODULE_PATHNAME', 'signals_group_pending_0_2_0'
 LANGUAGE C VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.group_pending(bigint, integer) IS
@@ -79,7 +79,7 @@ REVOKE ALL ON FUNCTION @extschema@.group_pending(bigint, integer) FROM PUBLIC;
 -- The features grouping sees in a text, weighed with the team's frequencies.
 CREATE FUNCTION @extschema@.grouping_features(description text, team_id bigint DEFAULT NULL)
 RETURNS TABLE (feature text, kind text, df integer, weight real)
-AS 'MODULE_PATHNAME', 'signals_grouping_features'
+AS 'MODULE_PATHNAME', 'signals_grouping_features_0_2_0'
 LANGUAGE C STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.grouping_features(text, bigint) IS
@@ -88,7 +88,7 @@ COMMENT ON FUNCTION @extschema@.grouping_features(text, bigint) IS
 -- How similar b is to a report made of a alone, as grouping scores it.
 CREATE FUNCTION @extschema@.signal_similarity(a text, b text, team_id bigint DEFAULT NULL)
 RETURNS real
-AS 'MODULE_PATHNAME', 'signals_signal_similarity'
+AS 'MODULE_PATHNAME', 'signals_signal_similarity_0_2_0'
 LANGUAGE C STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.signal_similarity(text, text, bigint) IS
@@ -97,7 +97,7 @@ COMMENT ON FUNCTION @extschema@.signal_similarity(text, text, bigint) IS
 -- Rebuild the team's grouping tables from its stored signals, as grouped.
 CREATE FUNCTION @extschema@.grouping_replay(team_id bigint)
 RETURNS bigint
-AS 'MODULE_PATHNAME', 'signals_grouping_replay'
+AS 'MODULE_PATHNAME', 'signals_grouping_replay_0_2_0'
 LANGUAGE C VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.grouping_replay(bigint) IS
@@ -207,6 +207,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    -- Calling the library loads it, and with it the setting read next (with
+    -- its default), also where the library is not preloaded.
+    library text := @extschema@.library_version();
     horizon timestamptz := pg_catalog.now() OPERATOR(pg_catalog.-)
         pg_catalog.make_interval(days => pg_catalog.current_setting('signals.grouping_window_days')::integer);
     gone bigint := 0;

@@ -134,11 +134,11 @@ CREATE TABLE @extschema@.profile_providers (
     section          text PRIMARY KEY REFERENCES @extschema@.profile_sections,
     provider_schema  text NOT NULL,
     provider_name    text NOT NULL,
+    registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    registered_by    text NOT NULL DEFAULT CURRENT_USER,
     provider_oid     oid NOT NULL,
     owner_oid        oid NOT NULL,
-    owner_name       text NOT NULL,
-    registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    registered_by    text NOT NULL DEFAULT CURRENT_USER
+    owner_name       text NOT NULL
 );
 COMMENT ON TABLE @extschema@.profile_providers IS
 'the function that fills each host-application section of the project profile: schema.name(team_id bigint) returning json or jsonb, pinned by OID and owner at registration; global, not per team';
@@ -674,6 +674,11 @@ BEGIN
     END IF;
     payload := @extschema@.project_profile_build(team_id);
     computed := pg_catalog.clock_timestamp();
+    -- A hot standby cannot store it: the profile is built for this answer only.
+    IF pg_catalog.pg_is_in_recovery() THEN
+        RETURN ROW(team_id, @extschema@.uuid_v7(), @extschema@.profile_source_version(), payload,
+                   computed, computed OPERATOR(pg_catalog.+) @extschema@.profile_ttl());
+    END IF;
     INSERT INTO @extschema@.project_profiles (team_id, source_version, payload, computed_at, expires_at)
     VALUES (team_id, @extschema@.profile_source_version(), payload, computed,
             computed OPERATOR(pg_catalog.+) @extschema@.profile_ttl())
@@ -690,7 +695,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.project_profile_compute(bigint, boolean) IS
-'the team''s fresh project profile row: the newest unexpired row of the current version, else one built now under the team''s build lock (always built when force); keeps the newest 10 rows';
+'the team''s fresh project profile row: the newest unexpired row of the current version, else one built now under the team''s build lock (always built when force); keeps the newest 10 rows; on a hot standby, a row built now is returned without being stored';
 
 CREATE TYPE @extschema@.api_project_profile AS (
     profile_id uuid, computed_at text, expires_at text, source_version text, payload json);

@@ -18,7 +18,7 @@ CREATE FUNCTION @extschema@.http_handle(
     headers jsonb DEFAULT '{}',
     body bytea DEFAULT NULL)
 RETURNS @extschema@.http_response
-AS 'MODULE_PATHNAME', 'signals_http_handle'
+AS 'MODULE_PATHNAME', 'signals_http_handle_0_2_0'
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
@@ -55,7 +55,7 @@ CREATE FUNCTION @extschema@.routes(
     OUT result text,
     OUT conflict text)
 RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'signals_routes_list'
+AS 'MODULE_PATHNAME', 'signals_routes_list_0_2_0'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.routes() IS
 'the REST API''s routes: method, path, required scope, the domain function serving it, response kind, arguments, the signals.api_* type of the result ("[]" for an array of it), and when the route answers 409 (NULL: never)';
