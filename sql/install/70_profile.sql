@@ -426,20 +426,23 @@ REVOKE ALL ON FUNCTION @extschema@.expire_project_profiles() FROM PUBLIC;
 -- Section project_context: from the team's settings.
 CREATE FUNCTION @extschema@.profile_project_context(team_id bigint)
 RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.row_to_json(r)
-      FROM (SELECT CASE WHEN @extschema@.is_blank(s.product_description) THEN NULL
-                        ELSE pg_catalog.btrim(s.product_description, E' \t\n\r\x0B\f') END
-                       AS product_description,
-                   ARRAY(SELECT u.url
-                           FROM pg_catalog.unnest(s.app_urls) WITH ORDINALITY u(url, n)
-                          WHERE NOT coalesce(@extschema@.is_blank(u.url), true)
-                          ORDER BY u.n) AS app_urls
-              FROM (SELECT) one
-              LEFT JOIN @extschema@.team_settings s
-                     ON s.team_id OPERATOR(pg_catalog.=) $1) r
+BEGIN
+    -- plpgsql, not sql: Citus plans no SQL-function query with parameters
+    RETURN (SELECT pg_catalog.row_to_json(r)
+          FROM (SELECT CASE WHEN @extschema@.is_blank(s.product_description) THEN NULL
+                            ELSE pg_catalog.btrim(s.product_description, E' \t\n\r\x0B\f') END
+                           AS product_description,
+                       ARRAY(SELECT u.url
+                               FROM pg_catalog.unnest(s.app_urls) WITH ORDINALITY u(url, n)
+                              WHERE NOT coalesce(@extschema@.is_blank(u.url), true)
+                              ORDER BY u.n) AS app_urls
+                  FROM (SELECT) one
+                  LEFT JOIN @extschema@.team_settings s
+                         ON s.team_id OPERATOR(pg_catalog.=) $1) r);
+END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_project_context(bigint) IS
 'profile section project_context: the trimmed product description (null when blank) and the non-blank app URLs in their order';
@@ -447,21 +450,24 @@ COMMENT ON FUNCTION @extschema@.profile_project_context(bigint) IS
 -- Section signal_source_configs: sources split by their enabled flag.
 CREATE FUNCTION @extschema@.profile_signal_source_configs(team_id bigint)
 RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.row_to_json(r)
-      FROM (SELECT @extschema@.compact_json_array(
-                       pg_catalog.array_agg(c.entry ORDER BY c.source_product COLLATE "C", c.source_type COLLATE "C")
-                       FILTER (WHERE c.enabled)) AS enabled,
-                   @extschema@.compact_json_array(
-                       pg_catalog.array_agg(c.entry ORDER BY c.source_product COLLATE "C", c.source_type COLLATE "C")
-                       FILTER (WHERE NOT c.enabled)) AS disabled
-              FROM (SELECT sc.source_product, sc.source_type, sc.enabled,
-                           (SELECT pg_catalog.row_to_json(e)
-                              FROM (SELECT sc.source_product, sc.source_type) e) AS entry
-                      FROM @extschema@.source_configs sc
-                     WHERE sc.team_id OPERATOR(pg_catalog.=) $1) c) r
+BEGIN
+    -- plpgsql, not sql: Citus plans no SQL-function query with parameters
+    RETURN (SELECT pg_catalog.row_to_json(r)
+          FROM (SELECT @extschema@.compact_json_array(
+                           pg_catalog.array_agg(c.entry ORDER BY c.source_product COLLATE "C", c.source_type COLLATE "C")
+                           FILTER (WHERE c.enabled)) AS enabled,
+                       @extschema@.compact_json_array(
+                           pg_catalog.array_agg(c.entry ORDER BY c.source_product COLLATE "C", c.source_type COLLATE "C")
+                           FILTER (WHERE NOT c.enabled)) AS disabled
+                  FROM (SELECT sc.source_product, sc.source_type, sc.enabled,
+                               (SELECT pg_catalog.row_to_json(e)
+                                  FROM (SELECT sc.source_product, sc.source_type) e) AS entry
+                          FROM @extschema@.source_configs sc
+                         WHERE sc.team_id OPERATOR(pg_catalog.=) $1) c) r);
+END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_signal_source_configs(bigint) IS
 'profile section signal_source_configs: {enabled, disabled} lists of {source_product, source_type}, by product then type';
@@ -469,28 +475,31 @@ COMMENT ON FUNCTION @extschema@.profile_signal_source_configs(bigint) IS
 -- Section emit_eligibility: whether a scout's findings can reach the inbox.
 CREATE FUNCTION @extschema@.profile_emit_eligibility(team_id bigint)
 RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.row_to_json(r)
-      FROM (SELECT g.ai_processing_approved,
-                   g.source_enabled,
-                   g.ai_processing_approved AND g.source_enabled AS can_emit,
-                   CASE WHEN NOT g.ai_processing_approved
-                        THEN 'AI data processing is not approved for this team, so every emit is skipped (ai_processing_not_approved).'
-                        WHEN NOT g.source_enabled
-                        THEN 'The signals_scout/cross_source_issue source config is disabled, so every emit is skipped (source_disabled).'
-                   END AS remediation
-              FROM (SELECT coalesce((SELECT s.ai_processing_approved
-                                       FROM @extschema@.team_settings s
-                                      WHERE s.team_id OPERATOR(pg_catalog.=) $1), false)
-                               AS ai_processing_approved,
-                           -- Fail-open: enabled unless a config turns it off.
-                           NOT EXISTS (SELECT FROM @extschema@.source_configs c
-                                        WHERE c.team_id OPERATOR(pg_catalog.=) $1
-                                          AND c.source_product OPERATOR(pg_catalog.=) 'signals_scout'
-                                          AND c.source_type OPERATOR(pg_catalog.=) 'cross_source_issue'
-                                          AND NOT c.enabled) AS source_enabled) g) r
+BEGIN
+    -- plpgsql, not sql: Citus plans no SQL-function query with parameters
+    RETURN (SELECT pg_catalog.row_to_json(r)
+          FROM (SELECT g.ai_processing_approved,
+                       g.source_enabled,
+                       g.ai_processing_approved AND g.source_enabled AS can_emit,
+                       CASE WHEN NOT g.ai_processing_approved
+                            THEN 'AI data processing is not approved for this team, so every emit is skipped (ai_processing_not_approved).'
+                            WHEN NOT g.source_enabled
+                            THEN 'The signals_scout/cross_source_issue source config is disabled, so every emit is skipped (source_disabled).'
+                       END AS remediation
+                  FROM (SELECT coalesce((SELECT s.ai_processing_approved
+                                           FROM @extschema@.team_settings s
+                                          WHERE s.team_id OPERATOR(pg_catalog.=) $1), false)
+                                   AS ai_processing_approved,
+                               -- Fail-open: enabled unless a config turns it off.
+                               NOT EXISTS (SELECT FROM @extschema@.source_configs c
+                                            WHERE c.team_id OPERATOR(pg_catalog.=) $1
+                                              AND c.source_product OPERATOR(pg_catalog.=) 'signals_scout'
+                                              AND c.source_type OPERATOR(pg_catalog.=) 'cross_source_issue'
+                                              AND NOT c.enabled) AS source_enabled) g) r);
+END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_emit_eligibility(bigint) IS
 'profile section emit_eligibility: AI processing approval, whether signals_scout/cross_source_issue is enabled (unless a config disables it), and the first failing gate';
@@ -498,19 +507,22 @@ COMMENT ON FUNCTION @extschema@.profile_emit_eligibility(bigint) IS
 -- Section existing_inbox_reports: live reports by status.
 CREATE FUNCTION @extschema@.profile_existing_inbox_reports(team_id bigint)
 RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.row_to_json(r)
-      FROM (SELECT coalesce(pg_catalog.sum(g.count), 0)::bigint AS total,
-                   @extschema@.compact_json_array(
-                       pg_catalog.array_agg(pg_catalog.row_to_json(g) ORDER BY g.status COLLATE "C"))
-                       AS by_status
-              FROM (SELECT rp.status, pg_catalog.count(*) AS count
-                      FROM @extschema@.reports rp
-                     WHERE rp.team_id OPERATOR(pg_catalog.=) $1
-                       AND rp.status OPERATOR(pg_catalog.<>) ALL ('{deleted,suppressed}'::text[])
-                     GROUP BY rp.status) g) r
+BEGIN
+    -- plpgsql, not sql: Citus plans no SQL-function query with parameters
+    RETURN (SELECT pg_catalog.row_to_json(r)
+          FROM (SELECT coalesce(pg_catalog.sum(g.count), 0)::bigint AS total,
+                       @extschema@.compact_json_array(
+                           pg_catalog.array_agg(pg_catalog.row_to_json(g) ORDER BY g.status COLLATE "C"))
+                           AS by_status
+                  FROM (SELECT rp.status, pg_catalog.count(*) AS count
+                          FROM @extschema@.reports rp
+                         WHERE rp.team_id OPERATOR(pg_catalog.=) $1
+                           AND rp.status OPERATOR(pg_catalog.<>) ALL ('{deleted,suppressed}'::text[])
+                         GROUP BY rp.status) g) r);
+END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_existing_inbox_reports(bigint) IS
 'profile section existing_inbox_reports: {total, by_status} over the team''s reports that are neither deleted nor suppressed, statuses in alphabetical order';
@@ -631,16 +643,20 @@ COMMENT ON FUNCTION @extschema@.project_profile_build(bigint) IS
 -- The newest cached profile of the current builder version; fresh_only skips expired rows.
 CREATE FUNCTION @extschema@.project_profile_cached(team_id bigint, fresh_only boolean)
 RETURNS SETOF @extschema@.project_profiles
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT p.*
-      FROM @extschema@.project_profiles p
-     WHERE p.team_id OPERATOR(pg_catalog.=) $1
-       AND p.source_version OPERATOR(pg_catalog.=) @extschema@.profile_source_version()
-       AND (NOT $2 OR p.expires_at OPERATOR(pg_catalog.>) pg_catalog.now())
-     ORDER BY p.computed_at DESC, p.id DESC
-     LIMIT 1
+BEGIN
+    -- plpgsql, not sql: Citus plans no SQL-function query with parameters
+    RETURN QUERY
+        SELECT p.*
+          FROM @extschema@.project_profiles p
+         WHERE p.team_id OPERATOR(pg_catalog.=) $1
+           AND p.source_version OPERATOR(pg_catalog.=) @extschema@.profile_source_version()
+           AND (NOT $2 OR p.expires_at OPERATOR(pg_catalog.>) pg_catalog.now())
+         ORDER BY p.computed_at DESC, p.id DESC
+         LIMIT 1;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.project_profile_cached(bigint, boolean) IS
 'the team''s newest cached project profile built by the current builder version (only unexpired ones when fresh_only), or no row';
