@@ -22,6 +22,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 
 #include "http.h"
 
@@ -313,6 +314,8 @@ note_key_use(const Identity *who)
 {
 	Datum		key;
 	int			rc;
+	MemoryContext oldcontext;
+	ResourceOwner oldowner;
 
 	if (!who->last_use_stale || XactReadOnly || RecoveryInProgress())
 		return;
@@ -329,7 +332,37 @@ note_key_use(const Identity *who)
 							   1, argtypes);
 	}
 	key = UUIDPGetDatum(&((Identity *) who)->key_id);
-	rc = SPI_execute_plan(touch_plan, &key, NULL, false, 0);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "could not record API key use: %s", SPI_result_code_string(rc));
+
+	/*
+	 * On Citus the keys are a reference table, written on every node: with a
+	 * node down the use cannot be recorded, and a call that does not need
+	 * that node must not fail for it.  Only that failure is passed over.
+	 */
+	oldcontext = CurrentMemoryContext;
+	oldowner = CurrentResourceOwner;
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(touch_plan, &key, NULL, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "could not record API key use: %s", SPI_result_code_string(rc));
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_CONNECTION_EXCEPTION)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
 }

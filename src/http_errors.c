@@ -7,8 +7,10 @@
  * Domain functions report expected failures with a SQLSTATE (and the field
  * at fault as the error's COLUMN).  The SQLSTATE decides the status and the
  * code; the message becomes the detail.  A write refused because the server
- * is a read-only standby is 503 read_only.  Any other error is not the
- * client's fault, so it propagates and the transaction fails as usual.
+ * is a read-only standby is 503 read_only, and one that needs a node that
+ * cannot be reached (a Citus worker) 503 unavailable with Retry-After.
+ * Any other error is not the client's fault, so it propagates and the
+ * transaction fails as usual.
  *
  *-------------------------------------------------------------------------
  */
@@ -68,6 +70,17 @@ lookup_sqlstate(int sqlstate, int *status, const char **code)
 	{
 		*status = 400;
 		*code = "invalid_input";
+		return true;
+	}
+
+	/*
+	 * A node of the cluster cannot be reached (on Citus, the worker that
+	 * holds the team): the request may succeed later.
+	 */
+	if (class == ERRCODE_CONNECTION_EXCEPTION)
+	{
+		*status = 503;
+		*code = "unavailable";
 		return true;
 	}
 	return false;
@@ -131,6 +144,13 @@ respond_sql_error(HttpResponse *resp, const ErrorData *edata)
 					  "This database server is a read-only standby; send writes to the primary." :
 					  "The database is read-only now; try again later.",
 					  NULL);
+	else if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION)
+	{
+		respond_error(resp, status, code,
+					  "The database node that holds this team cannot be reached; try again later.",
+					  NULL);
+		appendStringInfoString(&resp->headers, "Retry-After: 5\n");
+	}
 	else
 		respond_error(resp, status, code, edata->message, edata->column_name);
 }
