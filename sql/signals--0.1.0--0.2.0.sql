@@ -4482,109 +4482,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.openapi() IS
 'the OpenAPI 3.1 document of the REST API, generated from signals.routes() and the domain functions'' comments';
 
--- Row-level security by team on every table with a team_id column, whoever
--- added it: a role sees and writes only the rows of the teams granted to it
--- (signals.grant_team).  These tables also hold user data, so pg_dump keeps
--- them.  The API keys (which a team's scout tokens reference) are not for SQL
--- callers at all, and team_roles has its own policy (40_security.sql).
--- A function, not a one-off block, so that upgrade scripts call it again
--- for the tables they add.
-
-CREATE OR REPLACE FUNCTION @extschema@.secure_team_tables()
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    t name;
-BEGIN
-    FOR t IN
-        SELECT c.relname
-          FROM pg_catalog.pg_class c
-          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
-         WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
-           AND c.relkind OPERATOR(pg_catalog.=) 'r'
-           AND a.attname OPERATOR(pg_catalog.=) 'team_id'
-           AND NOT a.attisdropped
-           AND c.relname OPERATOR(pg_catalog.<>) ALL ('{api_keys,team_roles}'::name[])
-         ORDER BY c.relname
-    LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
-        IF NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
-                        WHERE p.polrelid OPERATOR(pg_catalog.=) pg_catalog.format('@extschema@.%I', t)::regclass
-                          AND p.polname OPERATOR(pg_catalog.=) 'team_isolation') THEN
-            EXECUTE pg_catalog.format(
-                'CREATE POLICY team_isolation ON @extschema@.%I
-                     USING (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))
-                     WITH CHECK (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))', t);
-        END IF;
-        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('@extschema@.%I', t), '');
-    END LOOP;
-END
-$$;
-
-COMMENT ON FUNCTION @extschema@.secure_team_tables() IS
-'give every team-keyed table of the extension its row-level security policy and register it for pg_dump; run by the install script and again by upgrade scripts that add tables (only inside CREATE or ALTER EXTENSION)';
-
-REVOKE ALL ON FUNCTION @extschema@.secure_team_tables() FROM PUBLIC;
-
--- 4. What the install script sets up once the functions exist.
-
--- Row-level security and pg_dump registration of the new team tables.
-SELECT @extschema@.secure_team_tables();
-
--- The API for granted roles and PostgREST (97_api_schema.sql).
-CREATE SCHEMA signals_api;
-COMMENT ON SCHEMA signals_api IS
-'the signals API as SQL functions (one per operation, each checked against the caller''s granted teams); nothing else, for roles granted a team and for PostgREST or PostGraphile';
-GRANT USAGE ON SCHEMA signals_api TO PUBLIC;
-
-DO $$
-DECLARE
-    api_functions name[] := '{processing_list,processing_pause,processing_unpause,
-        source_configs_list,source_config_get,source_config_create,source_config_update,source_config_delete,
-        scratchpad_list,scratchpad_upsert,scratchpad_forget,
-        set_scout_config,create_scout_run,start_scout_run,finish_scout_run,scout_runs_list,scout_run_get,
-        emit_signal,scout_emit,
-        reports_list,report_get,report_set_state,report_delete,report_artefacts_list,report_signals,
-        report_merge,report_split,
-        add_artefact,claim_candidate,finish_research,
-        project_profile_current}';
-    f record;
-    made integer := 0;
-BEGIN
-    FOR f IN
-        SELECT p.oid, p.proname, p.provolatile, p.proisstrict, p.proretset, p.proargnames,
-               pg_catalog.pg_get_function_arguments(p.oid) AS arguments,
-               pg_catalog.pg_get_function_identity_arguments(p.oid) AS identity,
-               pg_catalog.pg_get_function_result(p.oid) AS result,
-               pg_catalog.obj_description(p.oid, 'pg_proc') AS description
-          FROM pg_catalog.pg_proc p
-         WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
-           AND p.proname OPERATOR(pg_catalog.=) ANY (api_functions)
-         ORDER BY p.proname
-    LOOP
-        IF f.proretset OR NOT 'team_id'::text OPERATOR(pg_catalog.=) ANY (f.proargnames) THEN
-            RAISE EXCEPTION 'signals.% cannot be in signals_api: it must return one value and take team_id', f.proname;
-        END IF;
-        EXECUTE pg_catalog.format(
-            'CREATE FUNCTION signals_api.%I(%s) RETURNS %s AS %L, %L LANGUAGE C %s %s',
-            f.proname, f.arguments, f.result, 'MODULE_PATHNAME', 'signals_api_call',
-            CASE f.provolatile WHEN 'i' THEN 'IMMUTABLE' WHEN 's' THEN 'STABLE' ELSE 'VOLATILE' END,
-            CASE WHEN f.proisstrict THEN 'STRICT' ELSE 'CALLED ON NULL INPUT' END);
-        EXECUTE pg_catalog.format(
-            'COMMENT ON FUNCTION signals_api.%I(%s) IS %L',
-            f.proname, f.identity,
-            coalesce(f.description, f.proname::text) OPERATOR(pg_catalog.||)
-            ' (checked against the calling role''s granted teams, then run as the extension owner)');
-        made := made OPERATOR(pg_catalog.+) 1;
-    END LOOP;
-    IF made OPERATOR(pg_catalog.<>) pg_catalog.cardinality(api_functions) THEN
-        RAISE EXCEPTION 'signals_api: % functions listed, % made', pg_catalog.cardinality(api_functions), made;
-    END IF;
-END
-$$;
-
 -- Scaling out on Citus: signals.distribute() turns an installed database,
 -- with its data, into a distributed one.  What goes where is read from the
 -- catalog, so tables and functions added later follow the same rules:
@@ -4610,20 +4507,21 @@ $$;
 -- Team-keyed tables that must be on every node anyway: row-level security
 -- reads them across teams (visible_team_ids() and the users policy), and a
 -- worker cannot query a distributed table from inside a shard's query.
-CREATE FUNCTION @extschema@.citus_catalogue_tables()
+CREATE OR REPLACE FUNCTION @extschema@.citus_catalogue_tables()
 RETURNS regclass[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT '{@extschema@.team_members,@extschema@.team_roles}'::regclass[]
 $$;
+
 COMMENT ON FUNCTION @extschema@.citus_catalogue_tables() IS
 'team-keyed tables that signals.distribute() makes reference tables because row-level security reads them across teams';
 
 -- The users the current role may see through SQL: the members of its teams.
 -- The users policy says the same with a subquery, which Citus refuses in
 -- the policies of its tables; distribute() rewrites the policy to this.
-CREATE FUNCTION @extschema@.visible_user_ids()
+CREATE OR REPLACE FUNCTION @extschema@.visible_user_ids()
 RETURNS uuid[]
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -4632,12 +4530,13 @@ AS $$
       FROM @extschema@.team_members m
      WHERE m.team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids())
 $$;
+
 COMMENT ON FUNCTION @extschema@.visible_user_ids() IS
 'the users who are members of a team granted (through grant_team) to the current user or a role it inherits from';
 
 -- Whether this database's tables are distributed (signals.distribute() ran):
 -- the few places that must work differently on Citus ask this.
-CREATE FUNCTION @extschema@.citus_distributed()
+CREATE OR REPLACE FUNCTION @extschema@.citus_distributed()
 RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -4655,6 +4554,7 @@ BEGIN
     RETURN distributed;
 END
 $$;
+
 COMMENT ON FUNCTION @extschema@.citus_distributed() IS
 'whether signals.distribute() has distributed this database''s tables over a Citus cluster';
 
@@ -4663,7 +4563,7 @@ COMMENT ON FUNCTION @extschema@.citus_distributed() IS
 -- NULL.  Citus refuses the recursive skip through the queue index that one
 -- node uses, and FOR UPDATE across shards, so the teams with queued signals
 -- are read from every shard and then locked one at a time on their node.
-CREATE FUNCTION @extschema@.citus_next_team(after_team bigint)
+CREATE OR REPLACE FUNCTION @extschema@.citus_next_team(after_team bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -4689,14 +4589,16 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
 COMMENT ON FUNCTION @extschema@.citus_next_team(bigint) IS
 'process_next_team() on a Citus cluster: the next unpaused team with queued signals after after_team, locked, skipping teams others hold; NULL when none';
+
 REVOKE ALL ON FUNCTION @extschema@.citus_next_team(bigint) FROM PUBLIC;
 
 -- How distribute() places each of the extension's tables: 'distributed' or
 -- 'reference', in an order where every table comes after the tables its
 -- foreign keys point at.
-CREATE FUNCTION @extschema@.citus_placement(
+CREATE OR REPLACE FUNCTION @extschema@.citus_placement(
     OUT table_name regclass,
     OUT placement text,
     OUT reason text)
@@ -4787,12 +4689,13 @@ BEGIN
     END LOOP;
 END
 $$;
+
 COMMENT ON FUNCTION @extschema@.citus_placement() IS
 'how signals.distribute() places each table of the extension (distributed by team_id or reference) and why, in foreign-key order';
 
 -- The functions distribute() delegates: those of the extension with an
 -- argument named team_id, with that argument's position.
-CREATE FUNCTION @extschema@.citus_delegated_functions(
+CREATE OR REPLACE FUNCTION @extschema@.citus_delegated_functions(
     OUT function_name regprocedure,
     OUT team_argument integer)
 RETURNS SETOF record
@@ -4819,6 +4722,7 @@ AS $$
        AND a.proargtypes[a.pos::integer OPERATOR(pg_catalog.-) 1] OPERATOR(pg_catalog.=) 'pg_catalog.int8'::regtype
      ORDER BY a.fn::text
 $$;
+
 COMMENT ON FUNCTION @extschema@.citus_delegated_functions() IS
 'the functions signals.distribute() delegates to the node holding the team: those of the extension with a bigint argument named team_id, and its position';
 
@@ -4828,7 +4732,7 @@ COMMENT ON FUNCTION @extschema@.citus_delegated_functions() IS
 -- NULL in the columns the key named.  Arguments: the referencing table, its
 -- key columns and the referenced table's (comma-separated, in order), and
 -- the columns to set NULL.
-CREATE FUNCTION @extschema@.citus_fk_set_null()
+CREATE OR REPLACE FUNCTION @extschema@.citus_fk_set_null()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -4851,13 +4755,14 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
 COMMENT ON FUNCTION @extschema@.citus_fk_set_null() IS
 'trigger: the ON DELETE SET NULL (columns) of a foreign key that Citus refuses, done after the referenced row is deleted';
 
 -- Run a statement on every worker, in this database, as the same change to
 -- the extension's own copy of its objects there (Citus propagates changes
 -- to distributed objects only); an error on any worker is raised here.
-CREATE FUNCTION @extschema@.citus_on_workers(statement text)
+CREATE OR REPLACE FUNCTION @extschema@.citus_on_workers(statement text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -4873,12 +4778,14 @@ BEGIN
     END LOOP;
 END
 $$;
+
 COMMENT ON FUNCTION @extschema@.citus_on_workers(text) IS
 'run a statement on every Citus worker (for the extension''s own objects there, which Citus does not change for us); raises the first failure';
+
 REVOKE ALL ON FUNCTION @extschema@.citus_on_workers(text) FROM PUBLIC;
 
 -- Distribute an installed database over the Citus cluster it belongs to.
-CREATE FUNCTION @extschema@.distribute(shard_count integer DEFAULT NULL)
+CREATE OR REPLACE FUNCTION @extschema@.distribute(shard_count integer DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -4998,12 +4905,118 @@ BEGIN
     END LOOP;
 END
 $$;
+
 COMMENT ON FUNCTION @extschema@.distribute(integer) IS
 'turn this database into a distributed one on its Citus cluster: team-keyed tables distributed by team_id and colocated, the others reference tables, functions with a team_id argument delegated on it; superuser only, may be run again';
 
 REVOKE ALL ON FUNCTION @extschema@.distribute(integer) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION @extschema@.citus_placement() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION @extschema@.citus_delegated_functions() FROM PUBLIC;
+
+-- Row-level security by team on every table with a team_id column, whoever
+-- added it: a role sees and writes only the rows of the teams granted to it
+-- (signals.grant_team).  These tables also hold user data, so pg_dump keeps
+-- them.  The API keys (which a team's scout tokens reference) are not for SQL
+-- callers at all, and team_roles has its own policy (40_security.sql).
+-- A function, not a one-off block, so that upgrade scripts call it again
+-- for the tables they add.
+
+CREATE OR REPLACE FUNCTION @extschema@.secure_team_tables()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t name;
+BEGIN
+    FOR t IN
+        SELECT c.relname
+          FROM pg_catalog.pg_class c
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+         WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+           AND c.relkind OPERATOR(pg_catalog.=) 'r'
+           AND a.attname OPERATOR(pg_catalog.=) 'team_id'
+           AND NOT a.attisdropped
+           AND c.relname OPERATOR(pg_catalog.<>) ALL ('{api_keys,team_roles}'::name[])
+         ORDER BY c.relname
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
+                        WHERE p.polrelid OPERATOR(pg_catalog.=) pg_catalog.format('@extschema@.%I', t)::regclass
+                          AND p.polname OPERATOR(pg_catalog.=) 'team_isolation') THEN
+            EXECUTE pg_catalog.format(
+                'CREATE POLICY team_isolation ON @extschema@.%I
+                     USING (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))
+                     WITH CHECK (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))', t);
+        END IF;
+        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('@extschema@.%I', t), '');
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.secure_team_tables() IS
+'give every team-keyed table of the extension its row-level security policy and register it for pg_dump; run by the install script and again by upgrade scripts that add tables (only inside CREATE or ALTER EXTENSION)';
+
+REVOKE ALL ON FUNCTION @extschema@.secure_team_tables() FROM PUBLIC;
+
+-- 4. What the install script sets up once the functions exist.
+
+-- Row-level security and pg_dump registration of the new team tables.
+SELECT @extschema@.secure_team_tables();
+
+-- The API for granted roles and PostgREST (97_api_schema.sql).
+CREATE SCHEMA signals_api;
+COMMENT ON SCHEMA signals_api IS
+'the signals API as SQL functions (one per operation, each checked against the caller''s granted teams); nothing else, for roles granted a team and for PostgREST or PostGraphile';
+GRANT USAGE ON SCHEMA signals_api TO PUBLIC;
+
+DO $$
+DECLARE
+    api_functions name[] := '{processing_list,processing_pause,processing_unpause,
+        source_configs_list,source_config_get,source_config_create,source_config_update,source_config_delete,
+        scratchpad_list,scratchpad_upsert,scratchpad_forget,
+        set_scout_config,create_scout_run,start_scout_run,finish_scout_run,scout_runs_list,scout_run_get,
+        emit_signal,scout_emit,
+        reports_list,report_get,report_set_state,report_delete,report_artefacts_list,report_signals,
+        report_merge,report_split,
+        add_artefact,claim_candidate,finish_research,
+        project_profile_current}';
+    f record;
+    made integer := 0;
+BEGIN
+    FOR f IN
+        SELECT p.oid, p.proname, p.provolatile, p.proisstrict, p.proretset, p.proargnames,
+               pg_catalog.pg_get_function_arguments(p.oid) AS arguments,
+               pg_catalog.pg_get_function_identity_arguments(p.oid) AS identity,
+               pg_catalog.pg_get_function_result(p.oid) AS result,
+               pg_catalog.obj_description(p.oid, 'pg_proc') AS description
+          FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+           AND p.proname OPERATOR(pg_catalog.=) ANY (api_functions)
+         ORDER BY p.proname
+    LOOP
+        IF f.proretset OR NOT 'team_id'::text OPERATOR(pg_catalog.=) ANY (f.proargnames) THEN
+            RAISE EXCEPTION 'signals.% cannot be in signals_api: it must return one value and take team_id', f.proname;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'CREATE FUNCTION signals_api.%I(%s) RETURNS %s AS %L, %L LANGUAGE C %s %s',
+            f.proname, f.arguments, f.result, 'MODULE_PATHNAME', 'signals_api_call',
+            CASE f.provolatile WHEN 'i' THEN 'IMMUTABLE' WHEN 's' THEN 'STABLE' ELSE 'VOLATILE' END,
+            CASE WHEN f.proisstrict THEN 'STRICT' ELSE 'CALLED ON NULL INPUT' END);
+        EXECUTE pg_catalog.format(
+            'COMMENT ON FUNCTION signals_api.%I(%s) IS %L',
+            f.proname, f.identity,
+            coalesce(f.description, f.proname::text) OPERATOR(pg_catalog.||)
+            ' (checked against the calling role''s granted teams, then run as the extension owner)');
+        made := made OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    IF made OPERATOR(pg_catalog.<>) pg_catalog.cardinality(api_functions) THEN
+        RAISE EXCEPTION 'signals_api: % functions listed, % made', pg_catalog.cardinality(api_functions), made;
+    END IF;
+END
+$$;
 
 -- Roles granted a team by 0.1.0 held table-level writes: 0.2.0 gives them
 -- SELECT and signals_api only.
