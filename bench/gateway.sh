@@ -65,10 +65,10 @@ until grep -q "listening on" "$CLUSTER_DIR/gateway.log"; do
     sleep 0.1; i=$((i + 1)); [ $i -lt 100 ] || { cat "$CLUSTER_DIR/gateway.log"; exit 1; }
 done
 url="http://127.0.0.1:$port"
-headers="{\"host\": \"127.0.0.1:$port\", \"authorization\": \"Bearer $token\"}"
+headers="{\"host\": \"127.0.0.1:$port\"}"
 
 cat > "$CLUSTER_DIR/call.sql" <<'SQL'
-SELECT status, headers, body FROM signals.http_handle('GET', :path, '', :headers::jsonb, NULL::bytea);
+SELECT status, headers, body FROM signals.http_handle('GET', :path, '', :headers::jsonb, NULL::bytea, :authorization);
 SQL
 chmod 644 "$CLUSTER_DIR/call.sql"
 
@@ -112,7 +112,7 @@ run() {
         rm -f "$CLUSTER_DIR"/pglog.*
         "$bindir/pgbench" -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$CLUSTER_DIR/call.sql" \
             -l --log-prefix="$CLUSTER_DIR/pglog" \
-            -D path="$path" -D headers="$headers" >"$CLUSTER_DIR/pgbench.out" 2>&1 &
+            -D path="$path" -D headers="$headers" -D authorization="Bearer $token" >"$CLUSTER_DIR/pgbench.out" 2>&1 &
         pgbench_pid=$!
         sleep 1; pb0=$(backend_ticks pgbench); sleep $((seconds - 2)); pb1=$(backend_ticks pgbench)
         wait $pgbench_pid

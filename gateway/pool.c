@@ -67,13 +67,14 @@ typedef struct StatementDef
 	const char *name;
 	const char *sql;
 	int			nparams;
-	unsigned int types[5];
+	unsigned int types[6];
 } StatementDef;
 
 static const StatementDef statements[STMT_COUNT] = {
+	/* $6, the Authorization header, is a signals.secret: never logged. */
 	[STMT_ROUTER] = {"router",
-		"SELECT status, headers, body FROM signals.http_handle($1, $2, $3, $4, $5)",
-	5, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, BYTEAOID}},
+		"SELECT status, headers, body FROM signals.http_handle($1, $2, $3, $4, $5, $6)",
+	6, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, BYTEAOID, 0}},
 	[STMT_OPENAPI] = {"openapi", "SELECT signals.openapi()::text", 0, {0}},
 	[STMT_READY] = {"ready", "SELECT 1", 0, {0}},
 };

@@ -17,7 +17,7 @@
 /* The statements a connection prepares (on first use). */
 typedef enum Statement
 {
-	STMT_ROUTER,				/* signals.http_handle($1, ..., $5) */
+	STMT_ROUTER,				/* signals.http_handle($1, ..., $6) */
 	STMT_OPENAPI,				/* signals.openapi() */
 	STMT_READY,					/* SELECT 1 */
 	STMT_COUNT

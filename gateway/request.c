@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "clock.h"
@@ -118,6 +119,15 @@ collect_header(void *cls, enum MHD_ValueKind kind, const char *name,
 	return MHD_YES;
 }
 
+/* Headers that hold credentials: never in the headers object (it is logged). */
+static bool
+is_secret_header(const char *lower_name)
+{
+	return strcmp(lower_name, "authorization") == 0 ||
+		strcmp(lower_name, "proxy-authorization") == 0 ||
+		strcmp(lower_name, "cookie") == 0;
+}
+
 /*
  * Append the request's headers to json as one object; returns how many
  * bytes of headers the request carried.
@@ -140,7 +150,7 @@ request_headers_json(struct MHD_Connection *connection, StrBuf *json)
 
 		for (int j = 0; j < i && !seen; j++)
 			seen = strcmp(list.items[j].name, list.items[i].name) == 0;
-		if (seen)
+		if (seen || is_secret_header(list.items[i].name))
 			continue;
 		strbuf_reset(&joined);
 		strbuf_append_str(&joined, list.items[i].value);
@@ -165,6 +175,36 @@ request_headers_json(struct MHD_Connection *connection, StrBuf *json)
 		free(list.items[i].name);
 	free(list.items);
 	return list.bytes;
+}
+
+/* One Authorization value, appended to the StrBuf in cls (repeats joined). */
+static enum MHD_Result
+collect_authorization(void *cls, enum MHD_ValueKind kind, const char *name,
+					  const char *value)
+{
+	StrBuf	   *out = cls;
+
+	(void) kind;
+	if (name == NULL || strcasecmp(name, "authorization") != 0)
+		return MHD_YES;
+	if (out->len > 0)
+		strbuf_append_str(out, ", ");
+	/* A token is printable ASCII; anything else just makes it invalid. */
+	for (const unsigned char *p = (const unsigned char *) (value ? value : ""); *p; p++)
+		strbuf_append_char(out, (*p >= 0x20 && *p < 0x7f) || *p == '\t' ? (char) *p : '?');
+	return MHD_YES;
+}
+
+/*
+ * The request's Authorization header into out (repeated headers joined with
+ * ", ", bytes outside printable ASCII as '?'); false when there is none.
+ */
+bool
+request_authorization(struct MHD_Connection *connection, StrBuf *out)
+{
+	strbuf_reset(out);
+	MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_authorization, out);
+	return MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Authorization") != NULL;
 }
 
 static void

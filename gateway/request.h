@@ -52,6 +52,7 @@ extern Request *request_new(const char *uri);
 extern void request_free(Request *req);
 extern Target request_target(const char *path);
 extern size_t request_headers_json(struct MHD_Connection *connection, StrBuf *json);
+extern bool request_authorization(struct MHD_Connection *connection, StrBuf *out);
 extern struct MHD_Response *response_from_router(PGresult *res, int *status,
 												 size_t *bytes);
 extern struct MHD_Response *response_json(const char *json, size_t len);

@@ -292,9 +292,10 @@ serve_api(struct MHD_Connection *connection, Request *req, const char *method,
 		  Slot *slot)
 {
 	StrBuf		headers;
-	const char *values[5];
-	int			lengths[5] = {0, 0, 0, 0, 0};
-	const int	formats[5] = {0, 0, 0, 0, 1};
+	StrBuf		authorization;
+	const char *values[6];
+	int			lengths[6] = {0, 0, 0, 0, 0, 0};
+	const int	formats[6] = {0, 0, 0, 0, 1, 1};
 	CallResult	result;
 	struct MHD_Response *response;
 	int			status;
@@ -319,9 +320,18 @@ serve_api(struct MHD_Connection *connection, Request *req, const char *method,
 	}
 	else
 		values[4] = NULL;
+	/* Binary, so that the server logs it only through signals.secret's output. */
+	strbuf_init(&authorization, 128);
+	values[5] = NULL;
+	if (request_authorization(connection, &authorization))
+	{
+		values[5] = authorization.data;
+		lengths[5] = (int) authorization.len;
+	}
 
-	pool_call(slot, STMT_ROUTER, 5, values, lengths, formats, &result);
+	pool_call(slot, STMT_ROUTER, 6, values, lengths, formats, &result);
 	strbuf_free(&headers);
+	strbuf_free(&authorization);
 	if (result.status != CALL_OK)
 		return send_call_failure(connection, req, &result);
 

@@ -110,7 +110,7 @@ typedef struct HttpRequest
 	int			nsegments;
 	QueryParam *params;
 	int			nparams;
-	char	   *authorization;
+	char	   *authorization;	/* from the authorization argument, never logged */
 	char	   *host;
 	char	   *scheme;
 	char	   *content_type;
@@ -164,6 +164,9 @@ extern bool resolve_current_project(const Identity *who, int64 *team_id);
 extern bool identity_reaches_team(const Identity *who, int64 team_id,
 								  const char **denial);
 extern void note_key_use(const Identity *who);
+
+/* http_secret.c */
+extern char *secret_text(Datum secret);
 
 /* http_errors.c */
 extern void respond_error(HttpResponse *resp, int status, const char *code,

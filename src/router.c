@@ -874,8 +874,10 @@ serve(HttpRequest *req, HttpResponse *resp)
 }
 
 /*
- * signals.http_handle(method, path, query, headers, body): serve one API
- * request and return (status, headers, body).
+ * signals.http_handle(method, path, query, headers, body, authorization):
+ * serve one API request and return (status, headers, body).  The
+ * Authorization header comes as its own argument, of type signals.secret,
+ * so that it never shows in a log; headers must not carry it.
  */
 PG_FUNCTION_INFO_V1(signals_http_handle);
 Datum
@@ -895,6 +897,8 @@ signals_http_handle(PG_FUNCTION_ARGS)
 	req.method = PG_ARGISNULL(0) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	req.raw_path = PG_ARGISNULL(1) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	req.raw_query = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+		req.authorization = secret_text(PG_GETARG_DATUM(5));
 	if (!PG_ARGISNULL(4))
 	{
 		bytea	   *body = PG_GETARG_BYTEA_PP(4);

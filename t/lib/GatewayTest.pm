@@ -24,7 +24,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql create_database mask decode_json_ok raw_request
-  as_postgres pg_ctl wait_until);
+  as_postgres pg_ctl wait_until server_log);
 
 my $pgbin = $ENV{SIGNALS_TEST_PGBIN} or die "SIGNALS_TEST_PGBIN is not set: run t/ through scripts/test\n";
 my $tmproot = $ENV{SIGNALS_TEST_TMP} // '/tmp';
@@ -147,6 +147,20 @@ sub as_postgres
 {
 	my @cmd = @_;
 	return $< == 0 ? system('runuser', '-u', 'postgres', '--', @cmd) : system('sudo', '-u', 'postgres', @cmd);
+}
+
+# The test cluster's server log (written by the postgres OS user) from byte
+# offset on; server_log() with no offset is all of it.
+sub server_log
+{
+	my ($offset) = @_;
+	my $file = "$tmproot/server.log";
+	my @cmd = $< == 0 ? ('runuser', '-u', 'postgres', '--') : ('sudo', '-u', 'postgres');
+	open my $fh, '-|', @cmd, 'cat', $file or die "cannot read $file: $!";
+	local $/;
+	my $all = <$fh> // '';
+	close $fh;
+	return substr($all, $offset // 0);
 }
 
 # pg_ctl stop or start on the test cluster.
