@@ -199,8 +199,10 @@ sub new
 		access => "$dir/access.log",
 		vglog => "$dir/valgrind.log",
 	}, $class;
-	my @cmd = ($bin, '--port=0', "--dbname=$opts{dbname}", "--access-log=$self->{access}",
-		@{ $opts{args} // [] });
+	my @args = @{ $opts{args} // [] };
+	# As root, the gateway must be told whom to run as.
+	push @args, '--user=nobody' if $< == 0 && !grep { /^--user=/ } @args;
+	my @cmd = ($bin, '--port=0', "--dbname=$opts{dbname}", "--access-log=$self->{access}", @args);
 	if ($valgrind)
 	{
 		unshift @cmd, 'valgrind', '--quiet', '--leak-check=full', '--show-leak-kinds=definite,indirect',
