@@ -24,7 +24,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql create_database mask decode_json_ok raw_request
-  as_postgres pg_ctl wait_until server_log);
+  as_postgres pg_ctl wait_until server_log patience);
 
 my $pgbin = $ENV{SIGNALS_TEST_PGBIN} or die "SIGNALS_TEST_PGBIN is not set: run t/ through scripts/test\n";
 my $tmproot = $ENV{SIGNALS_TEST_TMP} // '/tmp';
@@ -32,6 +32,13 @@ my $valgrind = $ENV{GATEWAY_VALGRIND} // '';
 
 # A reader that goes away (| head) must not kill us before the gateways stop.
 $SIG{PIPE} = 'IGNORE';
+
+# How many times longer than usual a gateway may take (10 under valgrind),
+# for the few tests that bound a wait.
+sub patience
+{
+	return $valgrind ? 10 : 1;
+}
 
 # Run SQL with psql in the given database; returns its unaligned output.
 sub psql
@@ -240,12 +247,13 @@ sub log
 	return <$fh>;
 }
 
-# The access log lines so far.
+# The access log lines so far (their number, in scalar context).
 sub access_lines
 {
 	my ($self) = @_;
 	open my $fh, '<', $self->{access} or return ();
-	return <$fh>;
+	my @lines = <$fh>;
+	return @lines;
 }
 
 # request(METHOD, PATH, token, body, {extra headers}) over a keep-alive
