@@ -56,7 +56,9 @@ token=$($psql -At -c "SELECT token FROM bench_key")
 report=$($psql -At -c "SELECT id FROM signals.reports WHERE team_id = 1 ORDER BY id LIMIT 1 OFFSET 500")
 
 gateway="$bindir/signals-gateway"
-"$gateway" --port="$port" --threads="$conns" --dbname=postgres \
+user_option=
+[ "$(id -u)" != 0 ] || user_option=--user=nobody    # it never serves as root
+"$gateway" --port="$port" --threads="$conns" --dbname=postgres $user_option \
     --access-log="$CLUSTER_DIR/access.log" 2>"$CLUSTER_DIR/gateway.log" &
 gw_pid=$!
 trap 'kill $gw_pid 2>/dev/null; stop_throwaway_cluster' EXIT INT TERM

@@ -137,7 +137,9 @@ usage(const GatewayConfig *d)
 		   "Environment:\n"
 		   "  PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGPASSFILE, PGSSLMODE,\n"
 		   "  PGAPPNAME, PGOPTIONS and the other libpq variables apply to the database\n"
-		   "  connections; the role needs EXECUTE on signals.http_handle().\n"
+		   "  connections; the role needs EXECUTE on signals.http_handle().  Give it\n"
+		   "  log_parameter_max_length = 0 (ALTER ROLE ... SET) so that the server\n"
+		   "  never logs request bodies; the token is never logged in any case.\n"
 		   "\n"
 		   "Signals:\n"
 		   "  SIGTERM, SIGINT  graceful shutdown (exit status 0)\n",

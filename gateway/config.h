@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define GATEWAY_VERSION "0.1.0"
+#define GATEWAY_VERSION "0.2.0"
 #define GATEWAY_APPLICATION_NAME "signals-gateway"
 
 typedef struct GatewayConfig

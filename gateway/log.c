@@ -20,9 +20,8 @@
  * Anything shaped like an API token ("phx_" and letters and digits) is
  * printed as "phx_...": tokens belong in the Authorization header, which
  * is never logged, but a client may put one in a URL by mistake.
- * A status of 0 means the request ended before a response was queued
- * (the client went away, or the request was malformed or too large for
- * libmicrohttpd to hand it to us).
+ * A status of 0 means the client went away before its response was sent.
+ * Connections refused at accept (too many) are logged as "- -".
  *
  * Server messages (startup, database state changes, errors) go to stderr.
  *
