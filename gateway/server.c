@@ -297,7 +297,7 @@ refuse_connection(int fd, const char *client, int status, const char *code, cons
 	response_write_head(&resp, &out, false, 1);
 	strbuf_append(&out, resp.body, resp.body_len);
 	(void) send(fd, out.data, out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0)
+	for (int i = 0; i < 16 && recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0; i++)
 		;
 	shutdown(fd, SHUT_WR);
 	close(fd);

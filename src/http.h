@@ -3,10 +3,12 @@
  * http.h
  *	  The in-database REST router: requests, responses, routes, identities.
  *
- * signals.http_handle() turns (method, path, query, headers, body) into
- * (status, headers, body).  router.c drives it; http_request.c parses the
- * request, routes.c holds the route table, http_auth.c resolves the API key,
- * http_errors.c writes error bodies and maps SQLSTATEs to statuses.
+ * signals.http_handle() turns (method, path, query, headers, body,
+ * authorization) into (status, headers, body).  router.c drives it;
+ * http_request.c parses the request, routes.c holds the route table,
+ * http_auth.c resolves the API key, http_secret.c is the type that carries
+ * it unlogged, http_errors.c writes error bodies and maps SQLSTATEs to
+ * statuses.
  *
  *-------------------------------------------------------------------------
  */
@@ -144,7 +146,8 @@ typedef struct Identity
 /* http_request.c */
 extern const char *parse_request_path(HttpRequest *req, const char *path);
 extern const char *parse_query_string(HttpRequest *req, const char *query);
-extern const char *read_request_headers(HttpRequest *req, Jsonb *headers);
+extern const char *read_request_headers(HttpRequest *req, Jsonb *headers,
+										bool authorization_allowed);
 extern const char *find_query_param(HttpRequest *req, const char *name);
 extern bool uuid_from_text(const char *text, pg_uuid_t *uuid);
 extern void append_page_url(StringInfo buf, HttpRequest *req, int limit, int offset,

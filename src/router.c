@@ -897,8 +897,6 @@ signals_http_handle(PG_FUNCTION_ARGS)
 	req.method = PG_ARGISNULL(0) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	req.raw_path = PG_ARGISNULL(1) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	req.raw_query = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
-		req.authorization = secret_text(PG_GETARG_DATUM(5));
 	if (!PG_ARGISNULL(4))
 	{
 		bytea	   *body = PG_GETARG_BYTEA_PP(4);
@@ -913,7 +911,10 @@ signals_http_handle(PG_FUNCTION_ARGS)
 	initStringInfo(&resp.headers);
 	initStringInfo(&resp.body);
 
-	problem = read_request_headers(&req, PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3));
+	problem = read_request_headers(&req, PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3),
+								   PG_NARGS() < 6);
+	if (PG_NARGS() >= 6 && !PG_ARGISNULL(5))
+		req.authorization = secret_text(PG_GETARG_DATUM(5));
 	if (problem != NULL)
 		respond_error(&resp, 400, "invalid_input", problem, "headers");
 	else
