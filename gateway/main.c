@@ -160,6 +160,9 @@ main(int argc, char **argv)
 	dispatch_stop();
 	server_stop();
 	pool_close();
+	/* Every connection is gone: whatever the budget still holds was lost track of. */
+	if (budget_used() != 0)
+		log_message(LOG_LEVEL_WARNING, "memory budget: %zu bytes still counted at exit", budget_used());
 	/* As --user, the pid file's directory may no longer be writable: no matter. */
 	if (config.pid_file != NULL)
 		(void) unlink(config.pid_file);

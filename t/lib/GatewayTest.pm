@@ -290,6 +290,8 @@ sub stop
 	}
 	is($status >> 8, 0, 'gateway exits with status 0 on SIGTERM')
 	  or diag($self->log);
+	unlike($self->log, qr/memory budget: \d+ bytes still counted/, 'the memory budget is all given back')
+	  or diag($self->log);
 	if ($valgrind)
 	{
 		my $vg = '';
