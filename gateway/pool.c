@@ -63,6 +63,7 @@ struct Slot
 	unsigned	prepared;		/* bit per Statement prepared on conn */
 	int			failures;		/* consecutive failed connection attempts */
 	int64_t		next_attempt;	/* monotonic us: no reconnect before this */
+	int64_t		failed_at;		/* monotonic us of the last failed attempt */
 	bool		terminated;		/* the server sent FATAL while we were idle */
 };
 
@@ -97,6 +98,7 @@ static const GatewayConfig *pool_config;
 static Slot *slots;
 static int	nslots;
 static atomic_int database_down;	/* whether the outage was logged */
+static _Atomic int64_t last_connected;	/* monotonic us of any slot's last connection */
 
 
 /*
@@ -206,6 +208,7 @@ slot_connect(Slot *slot)
 			slot->terminated = false;
 			slot->failures = 0;
 			slot->next_attempt = 0;
+			atomic_store(&last_connected, monotonic_us());
 			if (atomic_exchange(&database_down, 0))
 				log_message(LOG_LEVEL_INFO, "database connection restored");
 			return true;
@@ -226,7 +229,8 @@ slot_connect(Slot *slot)
 		if (delay_ms > pool_config->reconnect_max)
 			delay_ms = pool_config->reconnect_max;
 		slot->failures++;
-		slot->next_attempt = monotonic_us() + delay_ms * 1000;
+		slot->failed_at = monotonic_us();
+		slot->next_attempt = slot->failed_at + delay_ms * 1000;
 	}
 	return false;
 }
@@ -286,7 +290,8 @@ slot_ensure(Slot *slot)
 			return true;
 		slot_drop(slot, "connection closed by the server while idle");
 	}
-	if (monotonic_us() < slot->next_attempt)
+	/* Backing off, unless another slot has connected since this one failed. */
+	if (monotonic_us() < slot->next_attempt && atomic_load(&last_connected) < slot->failed_at)
 		return false;
 	return slot_connect(slot);
 }
