@@ -7,6 +7,8 @@ SELECT count(*) AS leftover_objects
 SELECT count(*) AS leftover_functions
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'signals';
+-- Schema signals_api was created by the install script, so it goes with it.
+SELECT count(*) AS api_schema_left FROM pg_namespace WHERE nspname = 'signals_api';
 DROP SCHEMA signals;
 DROP TABLE public.test_keys, public.test_users;
 DROP FUNCTION public.personal_key, public.masked, public.api, public.api_json;

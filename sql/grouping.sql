@@ -9,25 +9,45 @@ SHOW signals.promote_weight;
 SHOW signals.grouping_window_days;
 SET signals.similarity_threshold = 2;  -- out of range
 
--- What the text normaliser sees: exception, file, code and route
+-- What the text normaliser sees: exception, file, code, status and route
 -- signatures, a compound, stemming; ids, numbers, measurements, UUIDs and
--- e-mail addresses dropped.
+-- e-mail addresses dropped; hexadecimal codes and exit statuses kept.
 SELECT feature, kind FROM signals.grouping_features(
     $$TypeError in InvoiceEditor.tsx:214 — users can't log in (HTTP 502), ERR_NETWORK_CHANGED;
 order 48213 id 3f2a9c1e-1111-4a4a-8b8b-0123456789ab from bob@example.com
-POST /api/v1/Orders/48213 took 74.2s (8.4MB)$$)
+POST /api/v1/Orders/48213 took 74.2s (8.4MB)
+HRESULT 0x8007000E, exit status 127$$)
  ORDER BY feature COLLATE "C";
+
+-- Lines: the first is the title (its features weigh half as much again);
+-- markdown headings, check boxes and bold labels give nothing.
+SELECT feature, kind, weight > 5 AS heavy FROM signals.grouping_features(
+    E'Tray icon missing\n### Steps to reproduce\n- [x] I searched existing issues\n**Describe the bug**\nthe tray icon vanished')
+ ORDER BY feature COLLATE "C";
+-- The prior: common English words weigh little from the first signal, words
+-- no dictionary lists (product names, jargon) a lot.
+SELECT feature, kind, round(weight::numeric, 2) AS weight
+  FROM signals.grouping_features(E'title\nwindow qbittorrent')
+ WHERE kind = 'word' ORDER BY weight;
 SELECT count(*) AS features FROM signals.grouping_features(NULL);
 
--- Similarity helper: identical texts score above the threshold (the score
--- grows with the shared evidence, it is not a share), unrelated texts 0.
-SELECT signals.signal_similarity('PDF export times out', 'PDF export times out')
-           >= current_setting('signals.similarity_threshold')::real AS same_matches,
-       signals.signal_similarity('PDF export times out', 'PDF export times out')
-           < signals.signal_similarity('PDF export times out for invoices with 400 line items',
-                                       'PDF export times out for invoices with 400 line items') AS more_evidence_scores_more,
+-- Similarity helper: identical texts score 1 (a cosine), unrelated texts 0;
+-- conflicting statuses, a single shared word or titles naming different
+-- things cut the score; two shared signatures count on their own.
+SELECT signals.signal_similarity('PDF export times out', 'PDF export times out') AS same,
        signals.signal_similarity('PDF export times out', 'dark mode colours') AS unrelated,
        signals.signal_similarity('a', NULL) IS NULL AS null_in_null_out;
+SELECT signals.signal_similarity('Error: llama runner process has terminated: exit status 0xc0000409',
+                                 'Error: llama runner process has terminated: exit status 0xc0000409')
+         > current_setting('signals.similarity_threshold')::real AS same_status_joins,
+       signals.signal_similarity('Error: llama runner process has terminated: exit status 0xc0000409',
+                                 'Error: llama runner process has terminated: exit status 127')
+         < current_setting('signals.similarity_threshold')::real AS other_status_does_not,
+       signals.signal_similarity('gh', 'gh workflow')
+         < current_setting('signals.similarity_threshold')::real AS one_word_does_not,
+       signals.signal_similarity(E'UnicodeDecodeError: codec can''t decode byte\n  File "importers/csv_import.py", line 77, in parse_rows',
+                                 'parse_rows in csv_import.py raises UnicodeDecodeError for files saved by Excel')
+         > current_setting('signals.similarity_threshold')::real AS signatures_join;
 
 -- Arguments.
 SELECT signals.group_pending(31, -1);
@@ -141,21 +161,21 @@ SELECT (SELECT array_agg(members ORDER BY members) FROM parts WHERE team_id = 32
      = (SELECT array_agg(members ORDER BY members) FROM parts WHERE team_id = 33) AS same_reports,
        (SELECT count(*) FROM parts WHERE team_id = 32) AS reports;
 
--- grouping_rebuild() gives the grouping tables back from the stored signals
+-- grouping_replay() gives the grouping tables back from the stored signals
 -- exactly (team 32: nothing deleted), and grouping goes on from them.
 CREATE TEMP VIEW grouping_state_32 AS
-SELECT 'profiles' AS part, md5(string_agg(report_id::text || ' ' || n_signals || ' ' || last_signal_at || ' ' || encode(profile, 'hex'), ',' ORDER BY report_id)) AS digest
-  FROM signals.grouping_reports WHERE team_id = 32
+SELECT 'members' AS part, md5(string_agg(signal_id::text || ' ' || created_at || ' ' || encode(features, 'hex'), ',' ORDER BY signal_id)) AS digest
+  FROM signals.grouping_members WHERE team_id = 32
 UNION ALL
-SELECT 'postings', md5(string_agg(feature || ' ' || report_id, ',' ORDER BY feature, report_id))
+SELECT 'postings', md5(string_agg(feature || ' ' || signal_id, ',' ORDER BY feature, signal_id))
   FROM signals.grouping_postings WHERE team_id = 32
 UNION ALL
 SELECT 'sketch', md5(string_agg(page || ' ' || encode(counts, 'hex'), ',' ORDER BY page))
   FROM signals.grouping_df WHERE team_id = 32
 UNION ALL
-SELECT 'documents', n_docs || ' ' || total_docs FROM signals.grouping_state WHERE team_id = 32;
+SELECT 'documents', n_docs || ' ' || total_docs || ' ' || width FROM signals.grouping_state WHERE team_id = 32;
 CREATE TEMP TABLE grouping_before AS SELECT * FROM grouping_state_32;
-SELECT signals.grouping_rebuild(32) AS replayed;
+SELECT signals.grouping_replay(32) AS replayed;
 SELECT b.part, a.digest = b.digest AS same
   FROM grouping_before b JOIN grouping_state_32 a USING (part) ORDER BY b.part;
 INSERT INTO signals.signals (team_id, source_product, source_type, source_id, description, weight)
@@ -165,9 +185,60 @@ SELECT s.match_method, r.signal_count
   FROM signals.signals s JOIN signals.reports r ON r.team_id = s.team_id AND r.id = s.report_id
  WHERE s.team_id = 32 AND s.source_id = '31';
 -- team 31: the signals of the deleted report are left out
-SELECT signals.grouping_rebuild(31) AS replayed,
+SELECT signals.grouping_replay(31) AS replayed,
        (SELECT count(*) FROM signals.signals s JOIN signals.reports r ON r.team_id = s.team_id AND r.id = s.report_id
          WHERE s.team_id = 31 AND r.status <> 'deleted') AS of_live_reports;
+
+-- grouping_rebuild() regroups with the engine as it is now (the migration
+-- after an engine change): team 34's six signals were put in one report by
+-- an older engine (a hub of two problems); regrouped, the report keeps its
+-- id for the problem that holds most of its signals, the other problem gets
+-- a report of its own, and counters and evidence follow.
+SELECT signals.create_team('Regroup', 34);
+INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, description, weight)
+SELECT 34, ('01900000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid, 'zendesk', 'ticket', 'r' || i,
+       CASE WHEN i <= 4 THEN 'PDF export of big invoices times out with a 504 gateway timeout'
+            ELSE 'Stripe webhook SignatureVerificationError after rotating the signing secret' END, 0.2
+  FROM generate_series(1, 6) i;
+SELECT signals.group_pending(34, 100) AS grouped;
+SELECT report_id AS hub FROM signals.signals WHERE team_id = 34 AND source_id = 'r1' \gset
+UPDATE signals.signals SET report_id = :'hub' WHERE team_id = 34;
+DELETE FROM signals.reports WHERE team_id = 34 AND id <> :'hub';
+SELECT signals.refresh_signal_fields(34, ARRAY[:'hub'::uuid]);
+SELECT signals.grouping_rebuild(34) AS regrouped;
+SELECT s.source_id, s.report_id = :'hub' AS in_old_report, s.match_method,
+       s.match_detail ->> 'report_id' = s.report_id::text AS evidence_names_report
+  FROM signals.signals s WHERE s.team_id = 34 ORDER BY s.source_id;
+SELECT r.id = :'hub' AS old_id, r.signal_count, r.status,
+       r.signal_count = (SELECT count(*) FROM signals.signals s WHERE s.team_id = 34 AND s.report_id = r.id) AS exact
+  FROM signals.reports r WHERE r.team_id = 34 ORDER BY r.signal_count DESC;
+SELECT signals.grouping_rebuild(34) AS again, count(DISTINCT report_id) AS reports
+  FROM signals.signals WHERE team_id = 34;
+SELECT signals.grouping_rebuild(99);
+
+-- The engine follows corrections: after a merge, a signal like the merged
+-- report's joins the target; after a split, a signal like the moved one
+-- joins the new report (its nearest member is there now).
+SELECT signals.create_team('Corrected', 35);
+INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, description, weight)
+VALUES (35, '01900000-0000-7000-8000-000000000351', 'zendesk', 'ticket', 'pdf1', 'PDF export of big invoices times out with a 504 gateway timeout', 0.2),
+       (35, '01900000-0000-7000-8000-000000000352', 'zendesk', 'ticket', 'hook1', 'Stripe webhook SignatureVerificationError after rotating the signing secret', 0.2),
+       (35, '01900000-0000-7000-8000-000000000353', 'zendesk', 'ticket', 'logo1', 'Company logo is blurry in the invoice header since the redesign', 0.2);
+SELECT signals.group_pending(35, 100) AS grouped;
+SELECT report_id AS pdf_report FROM signals.signals WHERE team_id = 35 AND source_id = 'pdf1' \gset
+SELECT report_id AS hook_report FROM signals.signals WHERE team_id = 35 AND source_id = 'hook1' \gset
+SELECT signals.report_merge(35, :'hook_report', :'pdf_report') IS NOT NULL AS merged;
+INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, description, weight)
+VALUES (35, '01900000-0000-7000-8000-000000000354', 'zendesk', 'ticket', 'hook2', 'Stripe webhook SignatureVerificationError after rotating the signing secret again', 0.2);
+SELECT signals.group_pending(35, 100) AS grouped;
+SELECT report_id = :'pdf_report' AS joined_merge_target, match_method
+  FROM signals.signals WHERE team_id = 35 AND source_id = 'hook2';
+SELECT (signals.report_split(35, :'pdf_report', ARRAY['01900000-0000-7000-8000-000000000352', '01900000-0000-7000-8000-000000000354'])::jsonb ->> 'id')::uuid AS split_report \gset
+INSERT INTO signals.signals (team_id, id, source_product, source_type, source_id, description, weight)
+VALUES (35, '01900000-0000-7000-8000-000000000355', 'zendesk', 'ticket', 'hook3', 'Stripe webhook SignatureVerificationError after rotating the signing secret once more', 0.2);
+SELECT signals.group_pending(35, 100) AS grouped;
+SELECT report_id = :'split_report' AS joined_split_report, report_id = :'pdf_report' AS joined_old
+  FROM signals.signals WHERE team_id = 35 AND source_id = 'hook3';
 
 -- The grouping tables are kept per team and under row-level security.
 SELECT relname, relrowsecurity FROM pg_class
@@ -180,17 +251,22 @@ CREATE ROLE regress_grouping_user;
 GRANT USAGE ON SCHEMA signals TO regress_grouping_user;
 SET ROLE regress_grouping_user;
 SELECT signals.group_pending(31, 10);
+SELECT signals.grouping_replay(31);
 SELECT signals.grouping_rebuild(31);
 RESET ROLE;
 REVOKE USAGE ON SCHEMA signals FROM regress_grouping_user;
 DROP ROLE regress_grouping_user;
 
--- Pruning removes the rows of deleted reports (z1's) and nothing live.
+-- Pruning removes the rows of deleted reports (z1's) and of signals out of
+-- the window ('old'), and nothing live.
 SELECT signals.grouping_prune(31) > 0 AS pruned;
-SELECT count(*) AS postings_of_gone_reports FROM signals.grouping_postings p
- WHERE p.team_id = 31 AND NOT EXISTS (SELECT FROM signals.grouping_reports g
-                                       WHERE g.team_id = p.team_id AND g.report_id = p.report_id);
+SELECT count(*) AS rows_of_gone_signals FROM signals.grouping_postings p
+ WHERE p.team_id = 31 AND NOT EXISTS (SELECT FROM signals.grouping_members m
+                                       WHERE m.team_id = p.team_id AND m.signal_id = p.signal_id);
+SELECT s.source_id FROM signals.grouping_members m
+  JOIN signals.signals s ON s.team_id = m.team_id AND s.id = m.signal_id
+ WHERE m.team_id = 31 AND s.source_id IN ('z1', 'old', 'e1') ORDER BY s.source_id COLLATE "C";
 
 -- cleanup
-DELETE FROM signals.teams WHERE team_id IN (31, 32, 33);
-SELECT signals.grouping_prune(t) >= 0 FROM (VALUES (31), (32), (33)) v(t);
+DELETE FROM signals.teams WHERE team_id IN (31, 32, 33, 34, 35);
+SELECT signals.grouping_prune(t) >= 0 FROM (VALUES (31), (32), (33), (34), (35)) v(t);

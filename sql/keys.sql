@@ -55,14 +55,6 @@ SELECT pg_typeof('x'::text::signals.secret) AS implicit_from_text;
 SELECT castsource::regtype, casttarget::regtype FROM pg_cast
  WHERE castsource = 'signals.secret'::regtype OR casttarget = 'signals.secret'::regtype
  ORDER BY 1::text, 2::text;
--- A schema not yet updated from 0.1.0 declares http_handle with five
--- arguments; the library serves that as before (the key in the headers
--- object) until ALTER EXTENSION UPDATE.
-CREATE FUNCTION public.http_handle_010(text, text, text, jsonb, bytea) RETURNS signals.http_response
-    AS '$libdir/signals', 'signals_http_handle' LANGUAGE C;
-SELECT status FROM public.http_handle_010('GET', '/api/projects/1/signals/processing/', '',
-    jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'alice_all')), NULL);
-DROP FUNCTION public.http_handle_010(text, text, text, jsonb, bytea);
 
 -- Scopes: :write implies :read, * grants all but internal scopes.
 SELECT * FROM api('GET', '/api/projects/1/signals/processing/', 'alice_read');

@@ -460,14 +460,19 @@ SELECT count(*) AS registered FROM signals.profile_providers;
 SELECT signals.project_profile_build(1)::text = public.seen_payload('one_more') AS back_to_no_providers;
 
 --
--- SQL callers: row-level security, and registration is for DBAs only.
+-- SQL callers: signals_api for their team, row-level security, and
+-- registration is for DBAs only.
 --
 CREATE ROLE regress_profile_app;
 SELECT signals.grant_team(1, 'regress_profile_app');
 SET ROLE regress_profile_app;
-SELECT json_typeof(signals.project_profile_current(1, true) -> 'payload') AS own_team;
+SELECT json_typeof(signals_api.project_profile_current(1, true) -> 'payload') AS own_team;
+SELECT signals_api.project_profile_current(2, false);
+SELECT signals_api.project_profile_current(2, true);
+-- Directly, a build is out of its reach (it takes the team's build lock).
+SELECT signals.project_profile_current(1, true, true);
+SELECT json_typeof(signals.project_profile_current(1, false) -> 'payload') AS cached_own_team;
 SELECT signals.project_profile_current(2, false);
-SELECT signals.project_profile_current(2, true);
 SELECT count(*) AS sections_visible FROM signals.profile_sections;
 SELECT signals.register_profile_provider('recent_alerts', 'signals.project_profile_build(bigint)');
 SELECT signals.unregister_profile_provider('recent_alerts');

@@ -114,12 +114,19 @@ SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 100001}');
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": "soon"}');
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 2.5}');
--- Research under way when suppressed is queued again when un-suppressed.
+-- A report suppressed while in_progress, asked back to potential, is
+-- potential (SPEC.md: a suppressed report returns to potential or to its
+-- previous state; the client named potential).
 SELECT body::jsonb ->> 'status' AS status
   FROM api('POST', '/api/projects/1/signals/reports/00000000-0000-7000-8000-000000000004/state/', 'alice_all', '{"state": "suppressed"}');
-SELECT body::jsonb ->> 'status' AS status
-  FROM api('POST', '/api/projects/1/signals/reports/00000000-0000-7000-8000-000000000004/state/', 'alice_all', '{"state": "potential"}');
--- candidate -> potential is refused (409); candidate -> suppressed -> back to candidate.
+SELECT * FROM api('POST', '/api/projects/1/signals/reports/00000000-0000-7000-8000-000000000004/state/', 'alice_all', '{"state": "potential"}');
+-- A bad snooze_for is the 400 that names it, whatever the report's state
+-- (here potential, where the move itself would be refused, and resolved).
+SELECT * FROM api('POST', '/api/projects/1/signals/reports/00000000-0000-7000-8000-000000000004/state/', 'alice_all', '{"state": "potential", "snooze_for": 0}');
+SELECT * FROM api('POST', '/api/projects/1/signals/reports/00000000-0000-7000-8000-000000000004/state/', 'alice_all', '{"state": "potential", "snooze_for": 100001}');
+SELECT * FROM api('POST', '/api/projects/1/signals/reports/00000000-0000-7000-8000-000000000004/state/', 'alice_all', '{"state": "suppressed", "snooze_for": 5}');
+SELECT * FROM api('POST', '/api/projects/1/signals/reports/00000000-0000-7000-8000-000000000004/state/', 'alice_all', '{"state": "potential"}');
+-- candidate -> potential is refused (409); candidate -> suppressed -> potential.
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r5' || '/state/', 'alice_all', '{"state": "potential"}');
 SELECT body::jsonb ->> 'status' AS status FROM api('POST', '/api/projects/1/signals/reports/' || :'r5' || '/state/', 'alice_all', '{"state": "suppressed"}');
 SELECT body::jsonb ->> 'status' AS status FROM api('POST', '/api/projects/1/signals/reports/' || :'r5' || '/state/', 'alice_all', '{"state": "potential"}');
@@ -129,6 +136,8 @@ SELECT body::jsonb -> 'signals_at_run' AS signals_at_run, body::jsonb ->> 'statu
   FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 5.0}');
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r1' || '/state/', 'alice_all', '{"state": "resolved"}');
 SELECT body::jsonb ->> 'status' AS status FROM api('POST', '/api/projects/1/signals/reports/' || :'r2' || '/state/', 'alice_all', '{"state": "resolved"}');
+SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r2' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 0}');
+SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r2' || '/state/', 'alice_all', '{"state": "potential", "snooze_for": 100001}');
 SELECT * FROM api('POST', '/api/projects/1/signals/reports/' || :'r2' || '/state/', 'alice_read', '{"state": "suppressed"}');
 
 -- Delete: 202, then gone everywhere.
@@ -192,4 +201,53 @@ VALUES (2, '00000000-0000-7000-8000-0000000000c1', '', '', 'candidate', 4);
 SELECT status, signals_at_run, run_count FROM signals.report_transition(2, '00000000-0000-7000-8000-0000000000c1', 'in_progress');
 SELECT signals.report_transition(2, '00000000-0000-7000-8000-0000000000c1', 'ready');
 SELECT status, title FROM signals.report_transition(2, '00000000-0000-7000-8000-0000000000c1', 'ready', title => 'T', summary => 'S');
+-- A snooze outside 1..100000 is refused before the move.
+SELECT signals.report_transition(2, '00000000-0000-7000-8000-0000000000c1', 'potential', snooze_for => 0);
+SELECT signals.report_transition(2, '00000000-0000-7000-8000-0000000000c1', 'suppressed', snooze_for => 100001);
+-- Suppressed while in_progress: back to potential, or (SQL) restored to
+-- candidate, since research under way was let go; never in_progress.
+INSERT INTO signals.reports (team_id, id, title, summary, status, signal_count)
+VALUES (2, '00000000-0000-7000-8000-0000000000c2', 'machine', 'machine', 'in_progress', 4);
+SELECT status, status_before_suppression FROM signals.report_transition(2, '00000000-0000-7000-8000-0000000000c2', 'suppressed');
+SELECT signals.report_transition(2, '00000000-0000-7000-8000-0000000000c2', 'in_progress');
+SELECT status, status_before_suppression, promoted_at IS NOT NULL AS promoted
+  FROM signals.report_transition(2, '00000000-0000-7000-8000-0000000000c2', 'candidate');
+-- The rule itself, as the set-based callers use it.
+SELECT to_status, signals.report_move_refusal(r, to_status, new_title, new_summary) AS refusal
+  FROM signals.reports r,
+       (VALUES ('in_progress', NULL, NULL), ('ready', NULL, NULL), ('suppressed', NULL, NULL),
+               ('resolved', NULL, NULL), (NULL, NULL, NULL), ('open', NULL, NULL)) AS m(to_status, new_title, new_summary)
+ WHERE r.team_id = 2 AND r.id = '00000000-0000-7000-8000-0000000000c2';
+SELECT signals.report_move_refusal(r, 'ready') AS blank, signals.report_move_refusal(r, 'ready', 'T') AS no_summary,
+       signals.report_move_refusal(r, 'ready', 'T', 'S') AS with_both
+  FROM jsonb_populate_record(NULL::signals.reports, '{"status": "in_progress", "title": "", "summary": " "}') r;
+-- move_reports skips what the state machine refuses and returns what moved.
+SELECT id, status FROM signals.move_reports(2, '{00000000-0000-7000-8000-0000000000c1,00000000-0000-7000-8000-0000000000c2}', 'suppressed') ORDER BY id;
+SELECT id, status FROM signals.move_reports(2, '{00000000-0000-7000-8000-0000000000c1,00000000-0000-7000-8000-0000000000c2}', 'suppressed') ORDER BY id;
 DELETE FROM signals.reports WHERE team_id = 2 AND title IN ('machine', 'T');
+
+-- Promotion, set-based: potential or ready with weight >= promote_weight and
+-- signal_count >= signals_at_run become candidates; nothing else moves.
+SELECT signals.promote_weight();
+INSERT INTO signals.reports (team_id, id, title, status, total_weight, signal_count, signals_at_run)
+VALUES (2, '00000000-0000-7000-8000-0000000000d1', 'due', 'potential', 1.0, 2, 0),
+       (2, '00000000-0000-7000-8000-0000000000d2', 'light', 'potential', 0.9, 5, 0),
+       (2, '00000000-0000-7000-8000-0000000000d3', 'snoozed', 'potential', 3.0, 5, 6),
+       (2, '00000000-0000-7000-8000-0000000000d4', 'ready again', 'ready', 2.0, 8, 8),
+       (2, '00000000-0000-7000-8000-0000000000d5', 'already', 'candidate', 2.0, 8, 0),
+       (2, '00000000-0000-7000-8000-0000000000d6', 'hidden', 'suppressed', 2.0, 8, 0),
+       (2, '00000000-0000-7000-8000-0000000000d7', 'researching', 'in_progress', 2.0, 8, 0),
+       (2, '00000000-0000-7000-8000-0000000000d8', 'not asked', 'potential', 2.0, 8, 0);
+SELECT signals.promote_reports(2, '{00000000-0000-7000-8000-0000000000d1,00000000-0000-7000-8000-0000000000d2,00000000-0000-7000-8000-0000000000d3,00000000-0000-7000-8000-0000000000d4,00000000-0000-7000-8000-0000000000d5,00000000-0000-7000-8000-0000000000d6,00000000-0000-7000-8000-0000000000d7,00000000-0000-7000-8000-00000000000b}') AS promoted;
+SELECT title, status, promoted_at IS NOT NULL AS promoted FROM signals.reports
+ WHERE team_id = 2 AND id::text LIKE '%0000000000d_' ORDER BY id;
+-- Another team's ids are not promoted through this team.
+SELECT signals.promote_reports(1, '{00000000-0000-7000-8000-0000000000d8}') AS promoted;
+SELECT signals.promote_reports(2, '{}') AS promoted;
+DELETE FROM signals.reports WHERE team_id = 2 AND id::text LIKE '%0000000000d_';
+
+-- The title of a new report, as grouping and split make it.
+SELECT signals.report_title(d) AS title
+  FROM unnest(ARRAY[E'  \n\t Checkout fails  \nstack trace', '', E' \n ', 'short',
+                    repeat('word ', 60), repeat('x', 250)]) d;
+

@@ -1,31 +1,29 @@
 /*-------------------------------------------------------------------------
  *
  * grouping.c
- *	  signals.group_pending(team_id, max_signals): assign a team's queued
- *	  signals to reports.
+ *	  signals.group_pending(team_id, max_signals): decide where each of a
+ *	  team's queued signals goes.
  *
- * One backend at a time groups a team (a transaction-level advisory lock;
- * a second caller gets 0 at once).  Queued signals are taken in id order
- * (UUIDv7: arrival order) with FOR UPDATE SKIP LOCKED, in chunks of
- * GROUPING_CHUNK, and decided one by one:
+ * One backend at a time groups a team (it holds the team's grouping_state
+ * row; a second caller gets 0 at once).  Queued signals are taken in id
+ * order (UUIDv7: arrival order) in chunks and decided one by one:
  *
  *   1. dedupe keys: the live report whose signals most recently carried one
  *      of the signal's keys, within the window;
  *   2. similarity: the signal's rarest known features (PROBE_FEATURES of
- *      them) are looked up in the candidate index (grouping_postings: for a
- *      feature, the newest reports that posted it, POSTINGS_PER_FEATURE at
- *      most); the reports hit hardest are scored against their profiles
- *      (SCORED_CANDIDATES at most), and the best live one within the window
- *      is joined when its score reaches signals.similarity_threshold;
+ *      them) are looked up in the candidate index (feature -> the newest
+ *      signals that posted it); the earlier signals hit hardest are scored
+ *      one by one (signal_match.c), and the report of the nearest one, live
+ *      and within the window, is joined when the score reaches
+ *      signals.similarity_threshold;
  *   3. otherwise a new potential report titled from the signal's first line.
  *
  * Every read is an index probe bounded by these constants, so the cost per
- * signal does not grow with the number of stored signals.  Reads of a chunk
- * are batched (one query for all postings, profiles or keys it needs) and
- * its writes are applied at its end with one statement per table; the
- * in-memory state of the chunk is merged with what is read, exactly as if
- * each signal were grouped on its own, so results do not depend on how the
- * queue is cut into calls or chunks.
+ * signal does not grow with the number of stored signals.  The decision is
+ * kept apart from its persistence (grouping_store.c): a chunk's reads are
+ * batched and its writes applied at its end, the chunk's own additions
+ * merged with what is read, so results do not depend on how the queue is
+ * cut into calls or chunks.
  *
  * The window is counted back from the signal's own created_at, not from
  * now(): a queue drained after a pause groups as it would have on arrival.
@@ -37,382 +35,25 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
-
-#include "access/htup_details.h"
-#include "catalog/pg_type.h"
 #include "commands/async.h"
-#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "storage/lmgr.h"
-#include "storage/lock.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
-#include "utils/uuid.h"
 
-#include "grouping.h"
+#include "grouping_call.h"
+#include "report_rules.h"
 #include "signals.h"
 
-#define GROUPING_CHUNK 1000
 #define PROBE_FEATURES 12
 #define PREFETCH_FEATURES 16
-#define POSTINGS_PER_FEATURE 16
-#define SCORED_CANDIDATES 8
-#define MAX_LOADED_CANDIDATES 32
+#define SCORED_MEMBERS 16
 #define POST_FEATURES 24
-#define TITLE_MAX_CHARS 200
-#define GROUPING_LOCK_CLASS 0x5167A001
 
 extern Datum signals_uuid_v7(PG_FUNCTION_ARGS);
-
-typedef enum MatchMethod
-{
-	MATCH_DEDUPE = 0,
-	MATCH_SIMILARITY,
-	MATCH_NEW
-} MatchMethod;
-
-static const char *const method_names[] = {"dedupe_key", "similarity", "new_report"};
-
-/* A report the chunk has looked at; entry of reports_by_id. */
-typedef struct BReport
-{
-	pg_uuid_t	id;				/* hash key */
-	bool		loaded;			/* profile and status read (or new) */
-	bool		is_new;
-	bool		locked;
-	bool		live;
-	bool		touched;		/* profile to write back */
-	bool		joined;			/* counters to write back */
-	TimestampTz last_signal_at;
-	ReportProfile profile;
-	double		add_weight;
-	int			add_count;
-	List	   *products;		/* distinct products of the signals added */
-	char	   *title;
-	int			order;			/* index in the chunk's report list */
-} BReport;
-
-/* Candidate-index rows for one feature; entry of postings_by_feature. */
-typedef struct BPostings
-{
-	uint64		feature;		/* hash key */
-	bool		fetched;
-	int			n_db;
-	pg_uuid_t  *db;				/* as read, newest report first */
-	List	   *added;			/* pg_uuid_t *: posted by this call */
-} BPostings;
-
-/* Reports that carried one dedupe key; entry of keys_by_hash. */
-typedef struct BKeyReport
-{
-	pg_uuid_t	report_id;
-	TimestampTz last_seen_at;
-	bool		dirty;
-} BKeyReport;
-
-typedef struct BKey
-{
-	uint64		key_hash;		/* hash key */
-	bool		fetched;
-	List	   *reports;		/* BKeyReport * */
-} BKey;
-
-typedef struct BSignal
-{
-	pg_uuid_t	id;
-	TimestampTz created_at;
-	char	   *product;
-	uint64		source;			/* hash of product and type (df_sketch.c) */
-	char	   *description;
-	double		weight;
-	int			n_keys;
-	char	  **keys;
-	uint64	   *key_hashes;
-	GFeatureSet fs;
-	pg_uuid_t	stored_report;	/* grouping_rebuild(): the report it is in */
-	/* decision */
-	BReport    *report;
-	MatchMethod method;
-	float		score;
-	char	   *detail;
-} BSignal;
-
-/* State of one group_pending() call. */
-typedef struct GroupingCall
-{
-	int64		team_id;
-	Datum		team_datum;
-	MemoryContext cxt;			/* lives for the call */
-	MemoryContext chunk_cxt;	/* reset per chunk */
-	DfSketch   *sketch;
-	TimestampTz window;			/* window length in microseconds */
-	pg_uuid_t	last_new_id;
-	bool		any_promoted;
-	bool		rebuild;		/* grouping_rebuild(): write the grouping tables only */
-	/* per chunk */
-	HTAB	   *reports_by_id;
-	List	   *reports;		/* BReport *, in order of first use */
-	HTAB	   *postings_by_feature;
-	HTAB	   *keys_by_hash;
-	List	   *new_postings;	/* pairs: feature (uint64 *), report */
-	List	   *new_posting_reports;
-} GroupingCall;
-
-/*
- * Saved plans.  The queries name the extension's schema and qualify every
- * operator; the function also runs with search_path = pg_catalog, pg_temp.
- */
-typedef enum PlanId
-{
-	P_FETCH_SIGNALS,
-	P_SKETCH_PAGES,
-	P_SKETCH_STATE,
-	P_POSTINGS,
-	P_PROFILES,
-	P_KEYS,
-	P_LOCK_REPORT,
-	P_INSERT_REPORTS,
-	P_UPDATE_REPORTS,
-	P_UPDATE_SIGNALS,
-	P_WRITE_PROFILES,
-	P_WRITE_POSTINGS,
-	P_WRITE_KEYS,
-	P_WRITE_PAGES,
-	P_WRITE_STATE,
-	P_REBUILD_SIGNALS,
-	P_REBUILD_CLEAR,
-	P_NPLANS
-} PlanId;
-
-static SPIPlanPtr plans[P_NPLANS];
-static Oid	plans_namespace = InvalidOid;
-
-/* %1$s is the quoted extension schema. */
-static const struct
-{
-	const char *sql;
-	int			nargs;
-	Oid			types[8];
-}			plan_defs[P_NPLANS] = {
-	[P_FETCH_SIGNALS] = {
-		"SELECT s.id, s.created_at, s.source_product, pg_catalog.left(s.description, 4096), "
-		"       s.weight, s.dedupe_keys, s.source_type "
-		"  FROM %1$s.signals s "
-		" WHERE s.team_id OPERATOR(pg_catalog.=) $1 AND s.grouped_at IS NULL "
-		" ORDER BY s.id "
-		" LIMIT $2 "
-		"   FOR UPDATE OF s SKIP LOCKED",
-		2, {INT8OID, INT4OID}
-	},
-	[P_SKETCH_PAGES] = {
-		"SELECT d.page, d.counts FROM %1$s.grouping_df d "
-		" WHERE d.team_id OPERATOR(pg_catalog.=) $1",
-		1, {INT8OID}
-	},
-	[P_SKETCH_STATE] = {
-		"SELECT g.n_docs, g.total_docs FROM %1$s.grouping_state g "
-		" WHERE g.team_id OPERATOR(pg_catalog.=) $1",
-		1, {INT8OID}
-	},
-	[P_POSTINGS] = {
-		"SELECT u.f, p.report_id "
-		"  FROM pg_catalog.unnest($2::pg_catalog.int8[]) u(f) "
-		" CROSS JOIN LATERAL "
-		"       (SELECT p.report_id FROM %1$s.grouping_postings p "
-		"         WHERE p.team_id OPERATOR(pg_catalog.=) $1 "
-		"           AND p.feature OPERATOR(pg_catalog.=) u.f "
-		"         ORDER BY p.report_id DESC LIMIT $3) p",
-		3, {INT8OID, INT8ARRAYOID, INT4OID}
-	},
-	[P_PROFILES] = {
-		"SELECT g.report_id, g.last_signal_at, g.n_signals, g.profile, r.status "
-		"  FROM %1$s.grouping_reports g "
-		"  JOIN %1$s.reports r ON r.team_id OPERATOR(pg_catalog.=) g.team_id "
-		"                     AND r.id OPERATOR(pg_catalog.=) g.report_id "
-		" WHERE g.team_id OPERATOR(pg_catalog.=) $1 "
-		"   AND g.report_id OPERATOR(pg_catalog.=) ANY ($2)",
-		2, {INT8OID, UUIDARRAYOID}
-	},
-	[P_KEYS] = {
-		"SELECT k.key_hash, k.report_id, k.last_seen_at FROM %1$s.grouping_dedupe k "
-		" WHERE k.team_id OPERATOR(pg_catalog.=) $1 "
-		"   AND k.key_hash OPERATOR(pg_catalog.=) ANY ($2)",
-		2, {INT8OID, INT8ARRAYOID}
-	},
-	[P_LOCK_REPORT] = {
-		"SELECT r.status FROM %1$s.reports r "
-		" WHERE r.team_id OPERATOR(pg_catalog.=) $1 AND r.id OPERATOR(pg_catalog.=) $2 "
-		"   FOR NO KEY UPDATE",
-		2, {INT8OID, UUIDOID}
-	},
-	[P_INSERT_REPORTS] = {
-		"INSERT INTO %1$s.reports (team_id, id, title, summary, status, total_weight, "
-		"                          signal_count, promoted_at, source_products) "
-		"SELECT $1, u.id, u.title, '', "
-		"       CASE WHEN u.promote THEN 'candidate' ELSE 'potential' END, "
-		"       u.w, u.n, CASE WHEN u.promote THEN pg_catalog.now() END, "
-		"       pg_catalog.string_to_array(u.products, E'\\x1f') "
-		"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.uuid[]), pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.int4[]), pg_catalog.unnest($6::pg_catalog.bool[]), pg_catalog.unnest($7::pg_catalog.text[])) "
-		"       AS u(id, title, w, n, promote, products)",
-		7, {INT8OID, UUIDARRAYOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID, BOOLARRAYOID, TEXTARRAYOID}
-	},
-	[P_UPDATE_REPORTS] = {
-		"UPDATE %1$s.reports r "
-		"   SET total_weight = r.total_weight OPERATOR(pg_catalog.+) u.w, "
-		"       signal_count = r.signal_count OPERATOR(pg_catalog.+) u.n, "
-		"       updated_at = pg_catalog.now(), "
-		"       source_products = ARRAY( "
-		"           SELECT DISTINCT p COLLATE \"C\" FROM pg_catalog.unnest(r.source_products "
-		"                  OPERATOR(pg_catalog.||) pg_catalog.string_to_array(u.products, E'\\x1f')) p "
-		"            ORDER BY 1), "
-		"       status = CASE WHEN r.status OPERATOR(pg_catalog.=) ANY ('{potential,ready}'::pg_catalog.text[]) "
-		"                      AND (r.total_weight OPERATOR(pg_catalog.+) u.w) OPERATOR(pg_catalog.>=) $3 "
-		"                      AND (r.signal_count OPERATOR(pg_catalog.+) u.n) OPERATOR(pg_catalog.>=) r.signals_at_run "
-		"                     THEN 'candidate' ELSE r.status END, "
-		"       promoted_at = CASE WHEN r.status OPERATOR(pg_catalog.=) ANY ('{potential,ready}'::pg_catalog.text[]) "
-		"                      AND (r.total_weight OPERATOR(pg_catalog.+) u.w) OPERATOR(pg_catalog.>=) $3 "
-		"                      AND (r.signal_count OPERATOR(pg_catalog.+) u.n) OPERATOR(pg_catalog.>=) r.signals_at_run "
-		"                     THEN pg_catalog.now() ELSE r.promoted_at END "
-		"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.uuid[]), pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.int4[]), pg_catalog.unnest($6::pg_catalog.text[])) AS u(id, w, n, products) "
-		" WHERE r.team_id OPERATOR(pg_catalog.=) $1 AND r.id OPERATOR(pg_catalog.=) u.id "
-		"RETURNING r.status OPERATOR(pg_catalog.=) 'candidate' "
-		"      AND r.promoted_at OPERATOR(pg_catalog.=) pg_catalog.now()",
-		6, {INT8OID, UUIDARRAYOID, FLOAT8OID, FLOAT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID}
-	},
-	[P_UPDATE_SIGNALS] = {
-		"UPDATE %1$s.signals s "
-		"   SET report_id = u.report_id, grouped_at = pg_catalog.now(), "
-		"       match_method = u.method, match_score = u.score, match_detail = u.detail::pg_catalog.jsonb "
-		"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.uuid[]), pg_catalog.unnest($3::pg_catalog.uuid[]), pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.float4[]), pg_catalog.unnest($6::pg_catalog.text[])) "
-		"       AS u(id, report_id, method, score, detail) "
-		" WHERE s.team_id OPERATOR(pg_catalog.=) $1 AND s.id OPERATOR(pg_catalog.=) u.id",
-		6, {INT8OID, UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, FLOAT4ARRAYOID, TEXTARRAYOID}
-	},
-	[P_WRITE_PROFILES] = {
-		"INSERT INTO %1$s.grouping_reports AS g (team_id, report_id, last_signal_at, n_signals, profile) "
-		"SELECT $1, u.id, u.at, u.n, u.profile "
-		"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.uuid[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]), pg_catalog.unnest($4::pg_catalog.int4[]), pg_catalog.unnest($5::pg_catalog.bytea[])) AS u(id, at, n, profile) "
-		"    ON CONFLICT (team_id, report_id) DO UPDATE "
-		"   SET last_signal_at = excluded.last_signal_at, n_signals = excluded.n_signals, "
-		"       profile = excluded.profile",
-		5, {INT8OID, UUIDARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID, BYTEAARRAYOID}
-	},
-	[P_WRITE_POSTINGS] = {
-		"INSERT INTO %1$s.grouping_postings (team_id, feature, report_id) "
-		"SELECT $1, u.f, u.r "
-		"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), pg_catalog.unnest($3::pg_catalog.uuid[])) AS u(f, r) "
-		"    ON CONFLICT DO NOTHING",
-		3, {INT8OID, INT8ARRAYOID, UUIDARRAYOID}
-	},
-	[P_WRITE_KEYS] = {
-		"INSERT INTO %1$s.grouping_dedupe AS k (team_id, key_hash, report_id, last_seen_at) "
-		"SELECT $1, u.h, u.r, u.at "
-		"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), pg_catalog.unnest($3::pg_catalog.uuid[]), pg_catalog.unnest($4::pg_catalog.timestamptz[])) AS u(h, r, at) "
-		"    ON CONFLICT (team_id, key_hash, report_id) DO UPDATE "
-		"   SET last_seen_at = GREATEST(k.last_seen_at, excluded.last_seen_at)",
-		4, {INT8OID, INT8ARRAYOID, UUIDARRAYOID, TIMESTAMPTZARRAYOID}
-	},
-	[P_WRITE_PAGES] = {
-		"INSERT INTO %1$s.grouping_df AS d (team_id, page, counts) "
-		"SELECT $1, u.p, u.c "
-		"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int4[]), pg_catalog.unnest($3::pg_catalog.bytea[])) AS u(p, c) "
-		"    ON CONFLICT (team_id, page) DO UPDATE SET counts = excluded.counts",
-		3, {INT8OID, INT4ARRAYOID, BYTEAARRAYOID}
-	},
-	[P_REBUILD_SIGNALS] = {
-		"SELECT s.id, s.created_at, s.source_product, pg_catalog.left(s.description, 4096), "
-		"       s.weight, s.dedupe_keys, s.source_type, s.report_id "
-		"  FROM %1$s.signals s "
-		"  JOIN %1$s.reports r ON r.team_id OPERATOR(pg_catalog.=) s.team_id "
-		"                     AND r.id OPERATOR(pg_catalog.=) s.report_id "
-		" WHERE s.team_id OPERATOR(pg_catalog.=) $1 AND s.grouped_at IS NOT NULL "
-		"   AND s.id OPERATOR(pg_catalog.>) $3 "
-		"   AND r.status OPERATOR(pg_catalog.<>) 'deleted' "
-		" ORDER BY s.id "
-		" LIMIT $2",
-		3, {INT8OID, INT4OID, UUIDOID}
-	},
-	[P_REBUILD_CLEAR] = {
-		"WITH a AS (DELETE FROM %1$s.grouping_postings WHERE team_id OPERATOR(pg_catalog.=) $1), "
-		"     b AS (DELETE FROM %1$s.grouping_reports WHERE team_id OPERATOR(pg_catalog.=) $1), "
-		"     c AS (DELETE FROM %1$s.grouping_dedupe WHERE team_id OPERATOR(pg_catalog.=) $1), "
-		"     d AS (DELETE FROM %1$s.grouping_df WHERE team_id OPERATOR(pg_catalog.=) $1) "
-		"DELETE FROM %1$s.grouping_state WHERE team_id OPERATOR(pg_catalog.=) $1",
-		1, {INT8OID}
-	},
-	[P_WRITE_STATE] = {
-		"INSERT INTO %1$s.grouping_state AS g (team_id, n_docs, total_docs) "
-		"VALUES ($1, $2, $3) "
-		"    ON CONFLICT (team_id) DO UPDATE "
-		"   SET n_docs = excluded.n_docs, total_docs = excluded.total_docs, "
-		"       updated_at = pg_catalog.now()",
-		3, {INT8OID, INT4OID, INT8OID}
-	},
-};
-
-static SPIPlanPtr
-get_plan(PlanId id, Oid nsp)
-{
-	if (plans_namespace != nsp)
-	{
-		for (int i = 0; i < P_NPLANS; i++)
-			if (plans[i])
-			{
-				SPI_freeplan(plans[i]);
-				plans[i] = NULL;
-			}
-		plans_namespace = nsp;
-	}
-	if (plans[id] == NULL)
-	{
-		char	   *nspname = get_namespace_name(nsp);
-		char	   *sql = psprintf(plan_defs[id].sql, quote_identifier(nspname));
-		SPIPlanPtr	plan = SPI_prepare(sql, plan_defs[id].nargs,
-									   (Oid *) plan_defs[id].types);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for grouping query %d: %s",
-				 (int) id, SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		plans[id] = plan;
-	}
-	return plans[id];
-}
-
-static Oid	current_nsp;
-
-static void
-run(PlanId id, Datum *values, int expected)
-{
-	int			rc = SPI_execute_plan(get_plan(id, current_nsp), values, NULL,
-									  false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "grouping query %d failed: %s", (int) id,
-			 SPI_result_code_string(rc));
-}
-
-/* Arrays for query parameters. */
-static Datum
-array_of(Datum *elems, int n, Oid type)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_array(elems, n, type, typlen, typbyval, typalign));
-}
 
 static int
 cmp_uuid(const void *a, const void *b)
@@ -420,20 +61,10 @@ cmp_uuid(const void *a, const void *b)
 	return memcmp(a, b, UUID_LEN);
 }
 
-/* Newest report first. */
 static int
 cmp_uuid_desc(const void *a, const void *b)
 {
 	return -memcmp(a, b, UUID_LEN);
-}
-
-static Datum
-uuid_datum(const pg_uuid_t *u)
-{
-	pg_uuid_t  *copy = palloc(sizeof(pg_uuid_t));
-
-	memcpy(copy, u, sizeof(pg_uuid_t));
-	return UUIDPGetDatum(copy);
 }
 
 static char *
@@ -463,44 +94,6 @@ new_report_id(GroupingCall *gc, pg_uuid_t *out)
 	memcpy(&gc->last_new_id, u, sizeof(pg_uuid_t));
 }
 
-/* The signal's first non-blank line, trimmed and cut at TITLE_MAX_CHARS. */
-static char *
-title_from(const char *description)
-{
-	const char *s = description;
-	const char *e;
-	int			len,
-				clip;
-	char	   *title;
-
-	/* the first line with something other than whitespace (as is_blank() sees it) */
-	while (*s && isspace((unsigned char) *s))
-		s++;
-	e = strchr(s, '\n');
-	len = e ? (int) (e - s) : (int) strlen(s);
-	while (len > 0 && isspace((unsigned char) s[len - 1]))
-		len--;
-	if (len == 0)
-		return pstrdup("(empty signal)");
-	if (pg_mbstrlen_with_len(s, len) <= TITLE_MAX_CHARS)
-		return pnstrdup(s, len);
-
-	/* cut at a word boundary when one is near the limit */
-	clip = pg_mbcharcliplen(s, len, TITLE_MAX_CHARS - 1);
-	for (int i = clip; i > clip * 2 / 3; i--)
-		if (s[i] == ' ')
-		{
-			clip = i;
-			break;
-		}
-	while (clip > 0 && s[clip - 1] == ' ')
-		clip--;
-	title = palloc(clip + 4);
-	memcpy(title, s, clip);
-	strcpy(title + clip, "\xE2\x80\xA6");	/* … */
-	return title;
-}
-
 static void
 json_kv_number(StringInfo buf, const char *key, double v)
 {
@@ -508,23 +101,20 @@ json_kv_number(StringInfo buf, const char *key, double v)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Reading */
+/* The chunk's tables */
 
-static BReport *
-report_entry(GroupingCall *gc, const pg_uuid_t *id, bool *found)
+BReport *
+grouping_report_entry(GroupingCall *gc, const pg_uuid_t *id, bool *found)
 {
 	BReport    *r = hash_search(gc->reports_by_id, id, HASH_ENTER, found);
 
 	if (!*found)
 	{
-		r->loaded = false;
+		r->status_known = false;
 		r->is_new = false;
 		r->locked = false;
 		r->live = false;
-		r->touched = false;
 		r->joined = false;
-		r->last_signal_at = DT_NOBEGIN;
-		report_profile_init(&r->profile);
 		r->add_weight = 0;
 		r->add_count = 0;
 		r->products = NIL;
@@ -535,84 +125,25 @@ report_entry(GroupingCall *gc, const pg_uuid_t *id, bool *found)
 	return r;
 }
 
-static bool
-status_is_live(const char *status)
+BMember *
+grouping_member_entry(GroupingCall *gc, const pg_uuid_t *id)
 {
-	return strcmp(status, "deleted") != 0 && strcmp(status, "suppressed") != 0;
-}
+	bool		found;
+	BMember    *m = hash_search(gc->members_by_id, id, HASH_ENTER, &found);
 
-/* Read profiles and statuses of the given reports not yet loaded. */
-static void
-load_reports(GroupingCall *gc, BReport **want, int n)
-{
-	Datum	   *ids = palloc(sizeof(Datum) * Max(n, 1));
-	int			k = 0;
-	Datum		values[2];
-
-	for (int i = 0; i < n; i++)
-		if (!want[i]->loaded)
-			ids[k++] = uuid_datum(&want[i]->id);
-	if (k == 0)
-		return;
-	values[0] = gc->team_datum;
-	values[1] = array_of(ids, k, UUIDOID);
-	run(P_PROFILES, values, SPI_OK_SELECT);
-	for (uint64 row = 0; row < SPI_processed; row++)
+	if (!found)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[row];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		pg_uuid_t  *id = DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull));
-		BReport    *r = hash_search(gc->reports_by_id, id, HASH_FIND, NULL);
-		bytea	   *prof;
-		char	   *status;
-		MemoryContext old;
-
-		if (r == NULL || r->loaded)
-			continue;
-		old = MemoryContextSwitchTo(gc->chunk_cxt);
-		r->last_signal_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
-		prof = DatumGetByteaPP(SPI_getbinval(tup, desc, 4, &isnull));
-		report_profile_parse(&r->profile, VARDATA_ANY(prof), VARSIZE_ANY_EXHDR(prof),
-					  DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull)));
-		status = SPI_getvalue(tup, desc, 5);
-		r->live = status_is_live(status);
-		r->loaded = true;
-		MemoryContextSwitchTo(old);
+		m->loaded = false;
+		m->report = NULL;
+		m->created_at = DT_NOBEGIN;
+		m->features.n = 0;
+		m->features.f = NULL;
 	}
-	SPI_freetuptable(SPI_tuptable);
-	/* reports without a profile row (made outside grouping): empty profile */
-	for (int i = 0; i < n; i++)
-		if (!want[i]->loaded)
-		{
-			want[i]->loaded = true;
-			want[i]->live = true;	/* decided by the lock */
-		}
+	return m;
 }
 
-/*
- * Lock a report before the first signal joins it, and re-read its status:
- * false when it is gone, deleted or suppressed.
- */
-static bool
-lock_report(GroupingCall *gc, BReport *r)
-{
-	Datum		values[2];
-
-	if (r->is_new || r->locked)
-		return r->live;
-	values[0] = gc->team_datum;
-	values[1] = uuid_datum(&r->id);
-	run(P_LOCK_REPORT, values, SPI_OK_SELECT);
-	r->locked = true;
-	r->live = SPI_processed == 1 &&
-		status_is_live(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	SPI_freetuptable(SPI_tuptable);
-	return r->live;
-}
-
-static BPostings *
-postings_entry(GroupingCall *gc, uint64 feature)
+BPostings *
+grouping_postings_entry(GroupingCall *gc, uint64 feature)
 {
 	bool		found;
 	BPostings  *p = hash_search(gc->postings_by_feature, &feature, HASH_ENTER, &found);
@@ -627,65 +158,31 @@ postings_entry(GroupingCall *gc, uint64 feature)
 	return p;
 }
 
-/* Read the candidate index rows of the given features not yet read. */
-static void
-fetch_postings(GroupingCall *gc, uint64 *features, int n)
+BKey *
+grouping_key_entry(GroupingCall *gc, uint64 key_hash)
 {
-	Datum	   *fs = palloc(sizeof(Datum) * Max(n, 1));
-	BPostings **got = palloc(sizeof(BPostings *) * Max(n, 1));
-	int			k = 0;
-	Datum		values[3];
+	bool		found;
+	BKey	   *k = hash_search(gc->keys_by_hash, &key_hash, HASH_ENTER, &found);
 
-	for (int i = 0; i < n; i++)
+	if (!found)
 	{
-		BPostings  *p = postings_entry(gc, features[i]);
-
-		if (!p->fetched)
-		{
-			p->fetched = true;
-			got[k] = p;
-			fs[k++] = Int64GetDatum((int64) features[i]);
-		}
+		k->fetched = false;
+		k->reports = NIL;
 	}
-	if (k == 0)
-		return;
-	values[0] = gc->team_datum;
-	values[1] = array_of(fs, k, INT8OID);
-	values[2] = Int32GetDatum(POSTINGS_PER_FEATURE);
-	run(P_POSTINGS, values, SPI_OK_SELECT);
-	for (uint64 row = 0; row < SPI_processed; row++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[row];
-		bool		isnull;
-		uint64		f = (uint64) DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-		pg_uuid_t  *id = DatumGetUUIDP(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
-		BPostings  *p = hash_search(gc->postings_by_feature, &f, HASH_FIND, NULL);
-
-		if (p == NULL)
-			continue;
-		if (p->db == NULL)
-			p->db = MemoryContextAlloc(gc->chunk_cxt, sizeof(pg_uuid_t) * POSTINGS_PER_FEATURE);
-		if (p->n_db < POSTINGS_PER_FEATURE)
-			memcpy(&p->db[p->n_db++], id, sizeof(pg_uuid_t));
-	}
-	SPI_freetuptable(SPI_tuptable);
-	/* rows come newest first per feature, but do not rely on it */
-	for (int i = 0; i < k; i++)
-		if (got[i]->n_db > 1)
-			qsort(got[i]->db, got[i]->n_db, sizeof(pg_uuid_t), cmp_uuid_desc);
+	return k;
 }
 
 /*
- * The reports a feature leads to: the first POSTINGS_PER_FEATURE of the
- * stored and the newly posted rows, newest report first, as the index would
- * give them had every earlier signal been written.
+ * The signals a feature leads to: the first POSTINGS_PER_FEATURE of the
+ * stored and the newly posted rows, newest first, as the index would give
+ * them had every earlier signal been written.
  */
 static int
-feature_reports(BPostings *p, pg_uuid_t *out)
+feature_signals(BPostings *p, pg_uuid_t *out)
 {
 	int			n = 0,
 				i = 0;
-	pg_uuid_t  *all = palloc(sizeof(pg_uuid_t) * (p->n_db + list_length(p->added)));
+	pg_uuid_t  *all = palloc(sizeof(pg_uuid_t) * (p->n_db + list_length(p->added) + 1));
 	ListCell   *lc;
 
 	for (i = 0; i < p->n_db; i++)
@@ -705,176 +202,16 @@ feature_reports(BPostings *p, pg_uuid_t *out)
 	return i;
 }
 
-static BKey *
-key_entry(GroupingCall *gc, uint64 key_hash)
-{
-	bool		found;
-	BKey	   *k = hash_search(gc->keys_by_hash, &key_hash, HASH_ENTER, &found);
-
-	if (!found)
-	{
-		k->fetched = false;
-		k->reports = NIL;
-	}
-	return k;
-}
-
-/* Read the dedupe index rows of every key of the chunk's signals. */
-static void
-fetch_keys(GroupingCall *gc, BSignal *sigs, int nsigs)
-{
-	List	   *want = NIL;
-	Datum	   *hs;
-	Datum		values[2];
-	int			k = 0;
-	ListCell   *lc;
-
-	for (int i = 0; i < nsigs; i++)
-		for (int j = 0; j < sigs[i].n_keys; j++)
-		{
-			BKey	   *key = key_entry(gc, sigs[i].key_hashes[j]);
-
-			if (!key->fetched)
-			{
-				key->fetched = true;
-				want = lappend(want, key);
-			}
-		}
-	if (want == NIL)
-		return;
-	hs = palloc(sizeof(Datum) * list_length(want));
-	foreach(lc, want)
-		hs[k++] = Int64GetDatum((int64) ((BKey *) lfirst(lc))->key_hash);
-	values[0] = gc->team_datum;
-	values[1] = array_of(hs, k, INT8OID);
-	run(P_KEYS, values, SPI_OK_SELECT);
-	for (uint64 row = 0; row < SPI_processed; row++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[row];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		uint64		h = (uint64) DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		BKey	   *key = hash_search(gc->keys_by_hash, &h, HASH_FIND, NULL);
-		BKeyReport *kr;
-
-		if (key == NULL)
-			continue;
-		kr = MemoryContextAlloc(gc->chunk_cxt, sizeof(BKeyReport));
-		memcpy(&kr->report_id, DatumGetUUIDP(SPI_getbinval(tup, desc, 2, &isnull)), UUID_LEN);
-		kr->last_seen_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
-		kr->dirty = false;
-		key->reports = lappend(key->reports, kr);
-	}
-	SPI_freetuptable(SPI_tuptable);
-}
-
-/* Load the team's document-frequency sketch. */
-static void
-load_sketch(GroupingCall *gc)
-{
-	Datum		values[1] = {gc->team_datum};
-	MemoryContext old = MemoryContextSwitchTo(gc->cxt);
-
-	gc->sketch = df_sketch_create();
-	MemoryContextSwitchTo(old);
-
-	run(P_SKETCH_STATE, values, SPI_OK_SELECT);
-	if (SPI_processed == 1)
-	{
-		bool		isnull;
-
-		gc->sketch->n_docs = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-														 SPI_tuptable->tupdesc, 1, &isnull));
-		gc->sketch->total_docs = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-															 SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	SPI_freetuptable(SPI_tuptable);
-
-	run(P_SKETCH_PAGES, values, SPI_OK_SELECT);
-	df_sketch_load_spi_rows(gc->sketch);
-	SPI_freetuptable(SPI_tuptable);
-}
-
-/*
- * Take the next chunk of signals, their features extracted: queued ones,
- * or (after, for grouping_rebuild()) grouped ones with their report.
- */
-static int
-fetch_signals(GroupingCall *gc, int limit, const pg_uuid_t *after, BSignal **out)
-{
-	Datum		values[3] = {gc->team_datum, Int32GetDatum(limit), 0};
-	BSignal    *sigs;
-	int			n;
-
-	if (after)
-	{
-		values[2] = uuid_datum(after);
-		run(P_REBUILD_SIGNALS, values, SPI_OK_SELECT);
-	}
-	else
-		run(P_FETCH_SIGNALS, values, SPI_OK_SELECT);
-	n = (int) SPI_processed;
-	sigs = MemoryContextAllocZero(gc->chunk_cxt, sizeof(BSignal) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		BSignal    *s = &sigs[i];
-		MemoryContext old = MemoryContextSwitchTo(gc->chunk_cxt);
-		Datum		keys;
-
-		memcpy(&s->id, DatumGetUUIDP(SPI_getbinval(tup, desc, 1, &isnull)), UUID_LEN);
-		s->created_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
-		s->product = SPI_getvalue(tup, desc, 3);
-		s->description = SPI_getvalue(tup, desc, 4);
-		s->weight = DatumGetFloat8(SPI_getbinval(tup, desc, 5, &isnull));
-		s->source = df_sketch_source(s->product, SPI_getvalue(tup, desc, 7));
-		if (after)
-			memcpy(&s->stored_report, DatumGetUUIDP(SPI_getbinval(tup, desc, 8, &isnull)), UUID_LEN);
-		keys = SPI_getbinval(tup, desc, 6, &isnull);
-		if (!isnull)
-		{
-			ArrayType  *arr = DatumGetArrayTypeP(keys);
-			Datum	   *elems;
-			bool	   *nulls;
-			int			ne;
-
-			deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &ne);
-			s->keys = palloc(sizeof(char *) * Max(ne, 1));
-			s->key_hashes = palloc(sizeof(uint64) * Max(ne, 1));
-			for (int j = 0; j < ne; j++)
-			{
-				char	   *key;
-				bool		dup = false;
-
-				if (nulls[j])
-					continue;
-				key = TextDatumGetCString(elems[j]);
-				if (key[0] == '\0')
-					continue;
-				for (int m = 0; m < s->n_keys; m++)
-					if (strcmp(s->keys[m], key) == 0)
-						dup = true;
-				if (dup)
-					continue;
-				s->keys[s->n_keys] = key;
-				s->key_hashes[s->n_keys] = hash_bytes_extended((unsigned char *) key,
-															   strlen(key),
-															   UINT64CONST(0x5167D0000000));
-				s->n_keys++;
-			}
-		}
-		grouping_extract_features(s->description, strlen(s->description), &s->fs);
-		MemoryContextSwitchTo(old);
-	}
-	SPI_freetuptable(SPI_tuptable);
-	*out = sigs;
-	return n;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Deciding */
+
+/* Weigh a signal's features with the sketch as it is now. */
+static void
+weigh(GroupingCall *gc, BSignal *s)
+{
+	grouping_mark_template_lines(gc->sketch, &s->fs, s->source);
+	grouping_weigh_features(gc->sketch, &s->fs);
+}
 
 /* Feature indexes of s by weight, heaviest first (ties: first seen). */
 static int *
@@ -907,14 +244,14 @@ probe_features(const GFeatureSet *fs, const int *order, int max, uint64 *out)
 	int			n = 0;
 
 	for (int i = 0; i < fs->n && n < max; i++)
-		if (fs->f[order[i]].df > 0)
+		if (fs->f[order[i]].df > 0 && fs->f[order[i]].weight > 0)
 			out[n++] = fs->f[order[i]].hash;
 	return n;
 }
 
 typedef struct Candidate
 {
-	BReport    *report;
+	BMember    *member;
 	double		hits;			/* weight of the probe features that led here */
 	float		score;
 	ScoreDetail detail;
@@ -928,13 +265,7 @@ cmp_candidate_hits(const void *a, const void *b)
 
 	if (x->hits != y->hits)
 		return x->hits > y->hits ? -1 : 1;
-	return -cmp_uuid(&x->report->id, &y->report->id);
-}
-
-static bool
-in_window(GroupingCall *gc, BReport *r, TimestampTz at)
-{
-	return r->last_signal_at >= at - gc->window;
+	return -cmp_uuid(&x->member->id, &y->member->id);
 }
 
 /* Dedupe keys: the live report that most recently carried a key. */
@@ -950,7 +281,7 @@ match_by_key(GroupingCall *gc, BSignal *s, char **matched_key, TimestampTz *seen
 
 		for (int j = 0; j < s->n_keys; j++)
 		{
-			BKey	   *key = key_entry(gc, s->key_hashes[j]);
+			BKey	   *key = grouping_key_entry(gc, s->key_hashes[j]);
 			ListCell   *lc;
 
 			foreach(lc, key->reports)
@@ -960,7 +291,7 @@ match_by_key(GroupingCall *gc, BSignal *s, char **matched_key, TimestampTz *seen
 
 				if (kr->last_seen_at < s->created_at - gc->window)
 					continue;
-				if (known && known->loaded && (known->locked || known->is_new) && !known->live)
+				if (known && (known->locked || known->is_new) && !known->live)
 					continue;
 				if (best == NULL || kr->last_seen_at > best->last_seen_at ||
 					(kr->last_seen_at == best->last_seen_at &&
@@ -973,9 +304,8 @@ match_by_key(GroupingCall *gc, BSignal *s, char **matched_key, TimestampTz *seen
 		}
 		if (best == NULL)
 			return NULL;
-		r = report_entry(gc, &best->report_id, &found);
-		load_reports(gc, &r, 1);
-		if (lock_report(gc, r))
+		r = grouping_report_entry(gc, &best->report_id, &found);
+		if (grouping_lock_report(gc, r))
 		{
 			*matched_key = s->keys[best_key];
 			*seen = best->last_seen_at;
@@ -985,30 +315,71 @@ match_by_key(GroupingCall *gc, BSignal *s, char **matched_key, TimestampTz *seen
 	}
 }
 
-/* Similarity: the best live report within the window, if above threshold. */
+/* The JUDGE_CANDIDATES best distinct reports among scored candidates, best first. */
+static void
+best_reports(Candidate *cands, int n, Candidate *top, int *n_top)
+{
+	*n_top = 0;
+	for (int c = 0; c < n; c++)
+	{
+		int			k;
+
+		if (cands[c].score < 0)
+			continue;
+		for (k = 0; k < *n_top; k++)
+			if (top[k].member->report == cands[c].member->report)
+				break;
+		if (k < *n_top)
+		{
+			if (cands[c].score <= top[k].score)
+				continue;
+			/* a better member of a report already listed: take its place */
+			for (; k < *n_top - 1; k++)
+				top[k] = top[k + 1];
+			(*n_top)--;
+		}
+		if (*n_top == JUDGE_CANDIDATES && cands[c].score <= top[*n_top - 1].score)
+			continue;
+		k = Min(*n_top, JUDGE_CANDIDATES - 1);
+		while (k > 0 && top[k - 1].score < cands[c].score)
+		{
+			top[k] = top[k - 1];
+			k--;
+		}
+		top[k] = cands[c];
+		if (*n_top < JUDGE_CANDIDATES)
+			(*n_top)++;
+	}
+}
+
+/*
+ * Similarity: the nearest earlier signal whose report is live, within the
+ * window; its report when the score reaches join_at.  The best reports go
+ * to top (for a judge).
+ */
 static BReport *
-match_by_similarity(GroupingCall *gc, BSignal *s, const int *order,
-					Candidate *best_out, int *n_candidates)
+match_by_similarity(GroupingCall *gc, BSignal *s, const int *order, double join_at,
+					Candidate *best_out, int *n_candidates, Candidate *top, int *n_top)
 {
 	uint64		probes[PROBE_FEATURES];
 	int			np = probe_features(&s->fs, order, PROBE_FEATURES, probes);
 	Candidate  *cands = palloc(sizeof(Candidate) * (np * POSTINGS_PER_FEATURE + 1));
-	int			nc = 0;
+	BMember    *to_load[SCORED_MEMBERS];
 	pg_uuid_t	ids[POSTINGS_PER_FEATURE];
-	BReport    *to_load[SCORED_CANDIDATES];
-	int			nscore;
+	int			nc = 0,
+				nscore;
 
-	best_out->report = NULL;
+	best_out->member = NULL;
 	best_out->score = 0;
 	*n_candidates = 0;
+	*n_top = 0;
 	if (np == 0)
 		return NULL;
 
-	fetch_postings(gc, probes, np);
+	grouping_fetch_postings(gc, probes, np);
 	for (int i = 0; i < np; i++)
 	{
-		BPostings  *p = postings_entry(gc, probes[i]);
-		int			n = feature_reports(p, ids);
+		int			n = feature_signals(grouping_postings_entry(gc, probes[i]), ids);
 		float		w = 0;
 
 		for (int f = 0; f < s->fs.n; f++)
@@ -1016,16 +387,15 @@ match_by_similarity(GroupingCall *gc, BSignal *s, const int *order,
 				w = s->fs.f[f].weight;
 		for (int j = 0; j < n; j++)
 		{
-			bool		found;
-			BReport    *r = report_entry(gc, &ids[j], &found);
+			BMember    *m = grouping_member_entry(gc, &ids[j]);
 			int			c;
 
 			for (c = 0; c < nc; c++)
-				if (cands[c].report == r)
+				if (cands[c].member == m)
 					break;
 			if (c == nc)
 			{
-				cands[nc].report = r;
+				cands[nc].member = m;
 				cands[nc].hits = 0;
 				nc++;
 			}
@@ -1036,65 +406,48 @@ match_by_similarity(GroupingCall *gc, BSignal *s, const int *order,
 		return NULL;
 	qsort(cands, nc, sizeof(Candidate), cmp_candidate_hits);
 
-	/*
-	 * Score the SCORED_CANDIDATES hit hardest that are live and within the
-	 * window; reports found dead or stale on loading do not use up a place
-	 * (at most MAX_LOADED_CANDIDATES are looked at).
-	 */
-	nscore = 0;
+	/* score the SCORED_MEMBERS earlier signals hit hardest */
+	nscore = Min(nc, SCORED_MEMBERS);
+	for (int c = 0; c < nscore; c++)
+		to_load[c] = cands[c].member;
+	grouping_load_members(gc, to_load, nscore);
+	for (int c = 0; c < nscore; c++)
 	{
-		int			next = 0,
-					looked = 0;
+		BMember    *m = cands[c].member;
 
-		while (nscore < SCORED_CANDIDATES && next < nc && looked < MAX_LOADED_CANDIDATES)
-		{
-			int			k = 0;
-
-			while (next + k < nc && k < SCORED_CANDIDATES - nscore)
-			{
-				to_load[k] = cands[next + k].report;
-				k++;
-			}
-			load_reports(gc, to_load, k);
-			for (int c = next; c < next + k; c++)
-			{
-				BReport    *r = cands[c].report;
-
-				looked++;
-				cands[c].score = -1;
-				if (!r->live || !in_window(gc, r, s->created_at))
-					continue;
-				(*n_candidates)++;
-				cands[c].score = report_profile_score(&r->profile, &s->fs, &cands[c].detail);
-				nscore++;
-			}
-			next += k;
-		}
-		nscore = next;
+		cands[c].score = -1;
+		if (m->report == NULL || !m->report->live ||
+			m->created_at < s->created_at - gc->window)
+			continue;
+		(*n_candidates)++;
+		cands[c].score = member_score(gc->sketch, &m->features, &s->fs, &cands[c].detail);
 	}
+	best_reports(cands, nscore, top, n_top);
 
 	for (;;)
 	{
 		int			b = -1;
 
 		for (int c = 0; c < nscore; c++)
-			if (cands[c].score >= 0 &&
-				(b < 0 || cands[c].score > cands[b].score))
+			if (cands[c].score >= 0 && (b < 0 || cands[c].score > cands[b].score))
 				b = c;
 		if (b < 0)
 			return NULL;
-		if (best_out->report == NULL)
+		if (best_out->member == NULL)
 			*best_out = cands[b];
-		if (cands[b].score < grouping_similarity_threshold)
+		if (cands[b].score < join_at)
 			return NULL;
-		if (lock_report(gc, cands[b].report))
+		if (grouping_lock_report(gc, cands[b].member->report))
 		{
 			*best_out = cands[b];
-			return cands[b].report;
+			return cands[b].member->report;
 		}
-		cands[b].score = -1;	/* deleted or suppressed meanwhile */
-		if (best_out->report == cands[b].report)
-			best_out->report = NULL;
+		/* deleted or suppressed meanwhile: none of its members will do */
+		for (int c = 0; c < nscore; c++)
+			if (cands[c].member->report == cands[b].member->report)
+				cands[c].score = -1;
+		if (best_out->member && best_out->member->report == cands[b].member->report)
+			best_out->member = NULL;
 	}
 }
 
@@ -1115,19 +468,27 @@ append_shared(StringInfo buf, BSignal *s, ScoreDetail *d)
 		appendStringInfo(buf, ",\"weight\":%.3g}", d->top_weight[k]);
 	}
 	appendStringInfo(buf, "],\"shared_count\":%d", d->n_shared);
+	if (d->conflict)
+	{
+		appendStringInfoString(buf, ",\"conflict\":");
+		json_append_string(buf, d->conflict);
+	}
 }
 
-/* Join s to r: counters, products, profile, index rows. */
+/*
+ * Record that s is in report r: counters, products, and (for later
+ * signals) its features, its index rows and its dedupe keys.
+ */
 static void
 join_report(GroupingCall *gc, BSignal *s, BReport *r, const int *order)
 {
 	ListCell   *lc;
 	bool		have = false;
+	BMember    *m;
 	int			posted = 0;
 
 	s->report = r;
 	r->joined = true;
-	r->touched = true;
 	r->add_weight += s->weight;
 	r->add_count++;
 	foreach(lc, r->products)
@@ -1135,34 +496,37 @@ join_report(GroupingCall *gc, BSignal *s, BReport *r, const int *order)
 			have = true;
 	if (!have)
 		r->products = lappend(r->products, s->product);
-	if (s->created_at > r->last_signal_at)
-		r->last_signal_at = s->created_at;
-	report_profile_add_signal(&r->profile, &s->fs);
 
-	/* index the signal's heaviest features that the report has not posted */
+	/* later signals of the chunk compare with it as with any stored one */
+	m = grouping_member_entry(gc, &s->id);
+	m->loaded = true;
+	m->report = r;
+	m->created_at = s->created_at;
+	member_features_from_set(&m->features, &s->fs);
+	gc->new_members = lappend(gc->new_members, s);
+
+	/* index its heaviest features */
 	for (int i = 0; i < s->fs.n && posted < POST_FEATURES; i++)
 	{
 		GFeature   *f = &s->fs.f[order[i]];
-		ProfileEntry *e = report_profile_find(&r->profile, f->hash);
 		BPostings  *p;
 		uint64	   *fh;
 
+		if (f->weight <= 0)
+			break;
 		posted++;
-		if (e == NULL || e->posted)
-			continue;
-		e->posted = 1;
-		p = postings_entry(gc, f->hash);
-		p->added = lappend(p->added, &r->id);
+		p = grouping_postings_entry(gc, f->hash);
+		p->added = lappend(p->added, &s->id);
 		fh = palloc(sizeof(uint64));
 		*fh = f->hash;
 		gc->new_postings = lappend(gc->new_postings, fh);
-		gc->new_posting_reports = lappend(gc->new_posting_reports, r);
+		gc->new_posting_signals = lappend(gc->new_posting_signals, &s->id);
 	}
 
 	/* the report now carries the signal's dedupe keys */
 	for (int j = 0; j < s->n_keys; j++)
 	{
-		BKey	   *key = key_entry(gc, s->key_hashes[j]);
+		BKey	   *key = grouping_key_entry(gc, s->key_hashes[j]);
 		BKeyReport *kr = NULL;
 
 		foreach(lc, key->reports)
@@ -1177,11 +541,86 @@ join_report(GroupingCall *gc, BSignal *s, BReport *r, const int *order)
 		}
 		else if (s->created_at > kr->last_seen_at)
 			kr->last_seen_at = s->created_at;
-		kr->dirty = true;
+		gc->new_keys = lappend(gc->new_keys, &s->key_hashes[j]);
+		gc->new_key_signals = lappend(gc->new_key_signals, s);
 	}
 }
 
-/* Decide where one signal goes. */
+/* A new potential report for s. */
+static BReport *
+open_report(GroupingCall *gc, BSignal *s)
+{
+	bool		found;
+	pg_uuid_t	id;
+	BReport    *r;
+
+	new_report_id(gc, &id);
+	r = grouping_report_entry(gc, &id, &found);
+	r->status_known = true;
+	r->is_new = true;
+	r->live = true;
+	r->title = report_title_from(s->description);
+	return r;
+}
+
+/* The candidates a judge is shown, as JSON. */
+static char *
+candidates_json(BSignal *s, Candidate *top, int n_top)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (int k = 0; k < n_top; k++)
+	{
+		if (k > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoString(&buf, "{\"report_id\":");
+		json_append_string(&buf, uuid_text(&top[k].member->report->id));
+		appendStringInfoString(&buf, ",\"nearest_signal_id\":");
+		json_append_string(&buf, uuid_text(&top[k].member->id));
+		json_kv_number(&buf, "score", top[k].score);
+		json_kv_number(&buf, "evidence", top[k].detail.evidence);
+		append_shared(&buf, s, &top[k].detail);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, ']');
+	return buf.data;
+}
+
+/*
+ * Apply a judgment: the judge's report when it is still live, else (a new
+ * report asked for, the report gone, or the deadline passed) a new report.
+ */
+static BReport *
+apply_judgment(GroupingCall *gc, BSignal *s, StringInfo buf)
+{
+	BReport    *r = NULL;
+	bool		found;
+
+	if (s->judgment_decided && !s->judged_new_report)
+	{
+		r = grouping_report_entry(gc, &s->judged_report, &found);
+		if (!grouping_lock_report(gc, r))
+			r = NULL;
+	}
+	s->method = r ? MATCH_JUDGE : MATCH_NEW;
+	s->score = r ? 1 : 0;
+	if (r == NULL)
+		r = open_report(gc, s);
+	appendStringInfoString(buf, "{\"report_id\":");
+	json_append_string(buf, uuid_text(&r->id));
+	appendStringInfoString(buf, ",\"decided_by\":");
+	json_append_string(buf, s->judged_by ? s->judged_by : "");
+	appendStringInfo(buf, ",\"judge_decision\":\"%s\"}",
+					 !s->judgment_decided ? "none before the deadline" :
+					 s->judged_new_report ? "new report" :
+					 s->method == MATCH_JUDGE ? "join" : "join, but the report is gone");
+	gc->applied_judgments = lappend(gc->applied_judgments, s);
+	return r;
+}
+
+/* Decide where one signal goes, and say why in its match detail. */
 static void
 decide(GroupingCall *gc, BSignal *s)
 {
@@ -1191,13 +630,19 @@ decide(GroupingCall *gc, BSignal *s)
 	char	   *key = NULL;
 	TimestampTz seen = 0;
 
-	grouping_weigh_features(gc->sketch, &s->fs, s->source);
+	if (s->skip)
+		return;
+	weigh(gc, s);
 	order = features_by_weight(&s->fs);
 	initStringInfo(&buf);
 
-	if (s->n_keys > 0)
+	if (s->has_judgment)
+		r = apply_judgment(gc, s, &buf);
+	else if (s->n_keys > 0)
 		r = match_by_key(gc, s, &key, &seen);
-	if (r)
+	if (s->has_judgment)
+		;						/* decided above */
+	else if (r)
 	{
 		s->method = MATCH_DEDUPE;
 		s->score = 1;
@@ -1212,324 +657,55 @@ decide(GroupingCall *gc, BSignal *s)
 	else
 	{
 		Candidate	best;
-		int			ncand;
+		Candidate	top[JUDGE_CANDIDATES];
+		int			ncand,
+					ntop;
+		double		join_at = gc->external_judge ? grouping_judge_band_high
+			: grouping_similarity_threshold;
 
-		r = match_by_similarity(gc, s, order, &best, &ncand);
-		if (r)
+		r = match_by_similarity(gc, s, order, join_at, &best, &ncand, top, &ntop);
+		if (r == NULL && gc->external_judge && best.member &&
+			best.score >= grouping_judge_band_low)
 		{
-			s->method = MATCH_SIMILARITY;
-			s->score = best.score;
-			appendStringInfoString(&buf, "{\"report_id\":");
-			json_append_string(&buf, uuid_text(&r->id));
+			/* uncertain: the judge decides; the signal stays queued */
+			s->candidates = candidates_json(s, top, ntop);
+			gc->new_judgments = lappend(gc->new_judgments, s);
+			return;
+		}
+		s->method = r ? MATCH_SIMILARITY : MATCH_NEW;
+		if (r == NULL)
+			r = open_report(gc, s);
+		s->score = best.member ? best.score : 0;
+		appendStringInfoString(&buf, "{\"report_id\":");
+		json_append_string(&buf, uuid_text(&r->id));
+		if (s->method == MATCH_SIMILARITY)
+		{
 			json_kv_number(&buf, "score", best.score);
 			json_kv_number(&buf, "evidence", best.detail.evidence);
-			json_kv_number(&buf, "threshold", grouping_similarity_threshold);
+			json_kv_number(&buf, "threshold", join_at);
+			appendStringInfoString(&buf, ",\"nearest_signal_id\":");
+			json_append_string(&buf, uuid_text(&best.member->id));
 			append_shared(&buf, s, &best.detail);
-			appendStringInfo(&buf, ",\"candidates\":%d}", ncand);
 		}
 		else
 		{
-			bool		found;
-			pg_uuid_t	id;
-
-			new_report_id(gc, &id);
-			r = report_entry(gc, &id, &found);
-			r->loaded = true;
-			r->is_new = true;
-			r->live = true;
-			r->profile.n_signals = 0;
-			r->title = title_from(s->description);
-			s->method = MATCH_NEW;
-			s->score = best.report ? best.score : 0;
-			appendStringInfoString(&buf, "{\"report_id\":");
-			json_append_string(&buf, uuid_text(&r->id));
-			json_kv_number(&buf, "threshold", grouping_similarity_threshold);
-			if (best.report)
+			json_kv_number(&buf, "threshold", join_at);
+			if (best.member)
 			{
 				appendStringInfoString(&buf, ",\"nearest_report_id\":");
-				json_append_string(&buf, uuid_text(&best.report->id));
+				json_append_string(&buf, uuid_text(&best.member->report->id));
+				appendStringInfoString(&buf, ",\"nearest_signal_id\":");
+				json_append_string(&buf, uuid_text(&best.member->id));
 				json_kv_number(&buf, "nearest_score", best.score);
 				json_kv_number(&buf, "nearest_evidence", best.detail.evidence);
 				append_shared(&buf, s, &best.detail);
 			}
-			appendStringInfo(&buf, ",\"candidates\":%d}", ncand);
 		}
+		appendStringInfo(&buf, ",\"candidates\":%d}", ncand);
 	}
 	s->detail = buf.data;
 	join_report(gc, s, r, order);
 	df_sketch_add_document(gc->sketch, &s->fs, s->source);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Writing */
-
-static int
-cmp_cstring_ptr(const ListCell *a, const ListCell *b)
-{
-	return strcmp(lfirst(a), lfirst(b));
-}
-
-static char *
-products_text(List *products)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	list_sort(products, cmp_cstring_ptr);
-	initStringInfo(&buf);
-	foreach(lc, products)
-	{
-		if (buf.len > 0)
-			appendStringInfoChar(&buf, '\x1f');
-		appendStringInfoString(&buf, lfirst(lc));
-	}
-	return buf.data;
-}
-
-static void
-write_chunk(GroupingCall *gc, BSignal *sigs, int n)
-{
-	int			nr = list_length(gc->reports);
-	Datum	   *a = palloc(sizeof(Datum) * Max(nr, 1)),
-			   *b = palloc(sizeof(Datum) * Max(nr, 1)),
-			   *c = palloc(sizeof(Datum) * Max(nr, 1)),
-			   *d = palloc(sizeof(Datum) * Max(nr, 1)),
-			   *e = palloc(sizeof(Datum) * Max(nr, 1)),
-			   *f = palloc(sizeof(Datum) * Max(nr, 1));
-	Datum		values[8];
-	ListCell   *lc;
-	int			k;
-
-	/* rebuilding: the reports and signals are as stored */
-	if (gc->rebuild)
-		goto grouping_tables;
-
-	/* new reports */
-	k = 0;
-	foreach(lc, gc->reports)
-	{
-		BReport    *r = lfirst(lc);
-		bool		promote;
-
-		if (!r->is_new)
-			continue;
-		promote = r->add_weight >= grouping_promote_weight;	/* signals_at_run is 0 */
-		if (promote)
-			gc->any_promoted = true;
-		a[k] = uuid_datum(&r->id);
-		b[k] = CStringGetTextDatum(r->title);
-		c[k] = Float8GetDatum(r->add_weight);
-		d[k] = Int32GetDatum(r->add_count);
-		e[k] = BoolGetDatum(promote);
-		f[k] = CStringGetTextDatum(products_text(r->products));
-		k++;
-	}
-	if (k > 0)
-	{
-		values[0] = gc->team_datum;
-		values[1] = array_of(a, k, UUIDOID);
-		values[2] = array_of(b, k, TEXTOID);
-		values[3] = array_of(c, k, FLOAT8OID);
-		values[4] = array_of(d, k, INT4OID);
-		values[5] = array_of(e, k, BOOLOID);
-		values[6] = array_of(f, k, TEXTOID);
-		run(P_INSERT_REPORTS, values, SPI_OK_INSERT);
-	}
-
-	/* joined existing reports */
-	k = 0;
-	foreach(lc, gc->reports)
-	{
-		BReport    *r = lfirst(lc);
-
-		if (r->is_new || !r->joined)
-			continue;
-		a[k] = uuid_datum(&r->id);
-		c[k] = Float8GetDatum(r->add_weight);
-		d[k] = Int32GetDatum(r->add_count);
-		f[k] = CStringGetTextDatum(products_text(r->products));
-		k++;
-	}
-	if (k > 0)
-	{
-		values[0] = gc->team_datum;
-		values[1] = array_of(a, k, UUIDOID);
-		values[2] = Float8GetDatum(grouping_promote_weight);
-		values[3] = array_of(c, k, FLOAT8OID);
-		values[4] = array_of(d, k, INT4OID);
-		values[5] = array_of(f, k, TEXTOID);
-		run(P_UPDATE_REPORTS, values, SPI_OK_UPDATE_RETURNING);
-		for (uint64 row = 0; row < SPI_processed; row++)
-		{
-			bool		isnull;
-			Datum		v = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &isnull);
-
-			if (!isnull && DatumGetBool(v))
-				gc->any_promoted = true;
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-
-	/* the signals */
-	{
-		Datum	   *ids = palloc(sizeof(Datum) * n),
-				   *rids = palloc(sizeof(Datum) * n),
-				   *methods = palloc(sizeof(Datum) * n),
-				   *scores = palloc(sizeof(Datum) * n),
-				   *details = palloc(sizeof(Datum) * n);
-
-		for (int i = 0; i < n; i++)
-		{
-			ids[i] = uuid_datum(&sigs[i].id);
-			rids[i] = uuid_datum(&sigs[i].report->id);
-			methods[i] = CStringGetTextDatum(method_names[sigs[i].method]);
-			scores[i] = Float4GetDatum(sigs[i].score);
-			details[i] = CStringGetTextDatum(sigs[i].detail);
-		}
-		values[0] = gc->team_datum;
-		values[1] = array_of(ids, n, UUIDOID);
-		values[2] = array_of(rids, n, UUIDOID);
-		values[3] = array_of(methods, n, TEXTOID);
-		values[4] = array_of(scores, n, FLOAT4OID);
-		values[5] = array_of(details, n, TEXTOID);
-		run(P_UPDATE_SIGNALS, values, SPI_OK_UPDATE);
-		if (SPI_processed != (uint64) n)
-			elog(ERROR, "grouping updated " UINT64_FORMAT " signals of %d", SPI_processed, n);
-	}
-
-grouping_tables:
-	/* profiles */
-	k = 0;
-	foreach(lc, gc->reports)
-	{
-		BReport    *r = lfirst(lc);
-
-		if (!r->touched)
-			continue;
-		a[k] = uuid_datum(&r->id);
-		b[k] = TimestampTzGetDatum(r->last_signal_at);
-		d[k] = Int32GetDatum(r->profile.n_signals);
-		e[k] = PointerGetDatum(report_profile_serialize(&r->profile));
-		k++;
-	}
-	if (k > 0)
-	{
-		values[0] = gc->team_datum;
-		values[1] = array_of(a, k, UUIDOID);
-		values[2] = array_of(b, k, TIMESTAMPTZOID);
-		values[3] = array_of(d, k, INT4OID);
-		values[4] = array_of(e, k, BYTEAOID);
-		run(P_WRITE_PROFILES, values, SPI_OK_INSERT);
-	}
-
-	/* candidate index rows */
-	k = list_length(gc->new_postings);
-	if (k > 0)
-	{
-		Datum	   *fs = palloc(sizeof(Datum) * k),
-				   *rs = palloc(sizeof(Datum) * k);
-		ListCell   *lr;
-		int			i = 0;
-
-		forboth(lc, gc->new_postings, lr, gc->new_posting_reports)
-		{
-			fs[i] = Int64GetDatum((int64) *(uint64 *) lfirst(lc));
-			rs[i] = uuid_datum(&((BReport *) lfirst(lr))->id);
-			i++;
-		}
-		values[0] = gc->team_datum;
-		values[1] = array_of(fs, k, INT8OID);
-		values[2] = array_of(rs, k, UUIDOID);
-		run(P_WRITE_POSTINGS, values, SPI_OK_INSERT);
-	}
-
-	/* dedupe keys */
-	{
-		HASH_SEQ_STATUS seq;
-		BKey	   *key;
-		List	   *hs = NIL,
-				   *rs = NIL;
-
-		hash_seq_init(&seq, gc->keys_by_hash);
-		while ((key = hash_seq_search(&seq)) != NULL)
-			foreach(lc, key->reports)
-			{
-				BKeyReport *kr = lfirst(lc);
-
-				if (kr->dirty)
-				{
-					hs = lappend(hs, key);
-					rs = lappend(rs, kr);
-				}
-			}
-		k = list_length(hs);
-		if (k > 0)
-		{
-			Datum	   *h = palloc(sizeof(Datum) * k),
-					   *r = palloc(sizeof(Datum) * k),
-					   *t = palloc(sizeof(Datum) * k);
-			ListCell   *lr;
-			int			i = 0;
-
-			forboth(lc, hs, lr, rs)
-			{
-				h[i] = Int64GetDatum((int64) ((BKey *) lfirst(lc))->key_hash);
-				r[i] = uuid_datum(&((BKeyReport *) lfirst(lr))->report_id);
-				t[i] = TimestampTzGetDatum(((BKeyReport *) lfirst(lr))->last_seen_at);
-				i++;
-			}
-			values[0] = gc->team_datum;
-			values[1] = array_of(h, k, INT8OID);
-			values[2] = array_of(r, k, UUIDOID);
-			values[3] = array_of(t, k, TIMESTAMPTZOID);
-			run(P_WRITE_KEYS, values, SPI_OK_INSERT);
-		}
-	}
-}
-
-static void
-write_sketch(GroupingCall *gc)
-{
-	DfSketch   *sk = gc->sketch;
-	Datum	   *pages = palloc(sizeof(Datum) * DF_SKETCH_PAGES);
-	Datum	   *counts = palloc(sizeof(Datum) * DF_SKETCH_PAGES);
-	Datum		values[3];
-	int			k = 0;
-
-	for (int p = 0; p < DF_SKETCH_PAGES; p++)
-	{
-		bytea	   *b;
-		unsigned char *d;
-		uint16	   *c = sk->counters + p * DF_PAGE_COUNTERS;
-
-		if (!sk->page_dirty[p])
-			continue;
-		b = palloc(VARHDRSZ + DF_PAGE_COUNTERS * 2);
-		SET_VARSIZE(b, VARHDRSZ + DF_PAGE_COUNTERS * 2);
-		d = (unsigned char *) VARDATA(b);
-		for (int i = 0; i < DF_PAGE_COUNTERS; i++)
-		{
-			d[2 * i] = (unsigned char) c[i];
-			d[2 * i + 1] = (unsigned char) (c[i] >> 8);
-		}
-		pages[k] = Int32GetDatum(p);
-		counts[k] = PointerGetDatum(b);
-		k++;
-	}
-	if (k > 0)
-	{
-		values[0] = gc->team_datum;
-		values[1] = array_of(pages, k, INT4OID);
-		values[2] = array_of(counts, k, BYTEAOID);
-		run(P_WRITE_PAGES, values, SPI_OK_INSERT);
-	}
-	if (sk->state_dirty)
-	{
-		values[0] = gc->team_datum;
-		values[1] = Int32GetDatum(sk->n_docs);
-		values[2] = Int64GetDatum(sk->total_docs);
-		run(P_WRITE_STATE, values, SPI_OK_INSERT);
-	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1546,6 +722,9 @@ start_chunk(GroupingCall *gc)
 	ctl.hcxt = gc->chunk_cxt;
 	gc->reports_by_id = hash_create("grouping reports", 256, &ctl,
 									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.entrysize = sizeof(BMember);
+	gc->members_by_id = hash_create("grouping members", 1024, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(BPostings);
 	gc->postings_by_feature = hash_create("grouping postings", 1024, &ctl,
@@ -1554,8 +733,13 @@ start_chunk(GroupingCall *gc)
 	gc->keys_by_hash = hash_create("grouping keys", 64, &ctl,
 								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	gc->reports = NIL;
+	gc->new_members = NIL;
 	gc->new_postings = NIL;
-	gc->new_posting_reports = NIL;
+	gc->new_posting_signals = NIL;
+	gc->new_keys = NIL;
+	gc->new_key_signals = NIL;
+	gc->new_judgments = NIL;
+	gc->applied_judgments = NIL;
 }
 
 /* Read, for the whole chunk at once, the index rows it will most likely need. */
@@ -1565,30 +749,47 @@ prefetch(GroupingCall *gc, BSignal *sigs, int n)
 	uint64	   *all = palloc(sizeof(uint64) * (n * PREFETCH_FEATURES + 1));
 	int			k = 0;
 
-	fetch_keys(gc, sigs, n);
+	grouping_fetch_keys(gc, sigs, n);
 	for (int i = 0; i < n; i++)
 	{
 		int		   *order;
 
-		grouping_weigh_features(gc->sketch, &sigs[i].fs, sigs[i].source);
+		if (sigs[i].skip)
+			continue;
+		weigh(gc, &sigs[i]);
 		order = features_by_weight(&sigs[i].fs);
 		k += probe_features(&sigs[i].fs, order, PREFETCH_FEATURES, all + k);
 		pfree(order);
 	}
-	fetch_postings(gc, all, k);
+	grouping_fetch_postings(gc, all, k);
 	pfree(all);
 }
 
+static void
+init_call(GroupingCall *gc, FunctionCallInfo fcinfo, int64 team_id)
+{
+	memset(gc, 0, sizeof(*gc));
+	gc->team_id = team_id;
+	gc->team_datum = Int64GetDatum(team_id);
+	gc->window = (TimestampTz) grouping_window_days * USECS_PER_DAY;
+	gc->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	gc->cxt = AllocSetContextCreate(CurrentMemoryContext, "signals grouping",
+									ALLOCSET_DEFAULT_SIZES);
+	gc->chunk_cxt = AllocSetContextCreate(gc->cxt, "signals grouping chunk",
+										  ALLOCSET_DEFAULT_SIZES);
+}
+
 /* Group up to max_signals queued signals of the team; how many were grouped. */
-PG_FUNCTION_INFO_V1(signals_group_pending);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_group_pending));
 Datum
-signals_group_pending(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_group_pending)(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	int32		max_signals = PG_GETARG_INT32(1);
 	GroupingCall gc;
-	LOCKTAG		tag;
-	int			total = 0;
+	int			fetched = 0,
+				grouped = 0;
+	bool		asked_judge = false;
 
 	if (max_signals < 0)
 		ereport(ERROR,
@@ -1597,111 +798,86 @@ signals_group_pending(PG_FUNCTION_ARGS)
 	if (max_signals == 0)
 		PG_RETURN_INT32(0);
 
-	/* one grouper per team; others return at once */
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, GROUPING_LOCK_CLASS,
-						 (uint32) (team_id ^ (team_id >> 32)), 2);
-	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
-		PG_RETURN_INT32(0);
-
-	memset(&gc, 0, sizeof(gc));
-	gc.team_id = team_id;
-	gc.team_datum = Int64GetDatum(team_id);
-	gc.window = (TimestampTz) grouping_window_days * USECS_PER_DAY;
-	gc.cxt = AllocSetContextCreate(CurrentMemoryContext, "signals grouping",
-								   ALLOCSET_DEFAULT_SIZES);
-	gc.chunk_cxt = AllocSetContextCreate(gc.cxt, "signals grouping chunk",
-										 ALLOCSET_DEFAULT_SIZES);
-	current_nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
-
+	init_call(&gc, fcinfo, team_id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	load_sketch(&gc);
-	while (total < max_signals)
+	/* one grouper per team; others return at once */
+	if (!grouping_lock_team(&gc, false))
+	{
+		ereport(LOG,
+				(errmsg("signals: grouping of team " INT64_FORMAT " skipped: another session is grouping it",
+						team_id)));
+		SPI_finish();
+		MemoryContextDelete(gc.cxt);
+		PG_RETURN_INT32(0);
+	}
+	grouping_load_sketch(&gc);
+	while (fetched < max_signals)
 	{
 		BSignal    *sigs;
-		int			n;
+		int			n,
+					want = Min(GROUPING_CHUNK, max_signals - fetched);
 		MemoryContext old;
 
 		start_chunk(&gc);
-		n = fetch_signals(&gc, Min(GROUPING_CHUNK, max_signals - total), NULL, &sigs);
+		n = grouping_fetch_signals(&gc, want, NULL, &sigs);
 		if (n == 0)
 			break;
 		old = MemoryContextSwitchTo(gc.chunk_cxt);
 		prefetch(&gc, sigs, n);
 		for (int i = 0; i < n; i++)
 			decide(&gc, &sigs[i]);
-		write_chunk(&gc, sigs, n);
+		asked_judge |= gc.new_judgments != NIL;
+		grouping_write_chunk(&gc, sigs, n);
 		MemoryContextSwitchTo(old);
-		total += n;
-		if (n < Min(GROUPING_CHUNK, max_signals - total + n))
+		fetched += n;
+		for (int i = 0; i < n; i++)
+			grouped += sigs[i].report != NULL;
+		if (n < want)
 			break;
 	}
-	if (total > 0)
-		write_sketch(&gc);
-
+	if (grouped > 0)
+		grouping_write_sketch(&gc);
 	SPI_finish();
-
-	if (gc.any_promoted)
-	{
-		char		payload[32];
-
-		snprintf(payload, sizeof(payload), INT64_FORMAT, team_id);
-		Async_Notify("signals_candidates", payload);
-	}
+	/* a bare wake-up: any role may LISTEN, so it names no team */
+	if (asked_judge)
+		Async_Notify("signals_judgments", "");
 	MemoryContextDelete(gc.cxt);
-	PG_RETURN_INT32(total);
+	PG_RETURN_INT32(grouped);
 }
 
 /*
- * Rebuild the team's grouping tables (sketch, profiles, candidate index,
- * dedupe index) from its stored signals: the grouped signals of reports
- * that are not deleted are replayed in arrival order into the reports they
- * are in, exactly as group_pending() would have recorded them.  Nothing
- * else changes: reports, assignments, evidence and queued signals stay.
- * For after a restore without the grouping tables, or after an engine
- * version that extracts features differently.  Waits for a running
- * group_pending() of the team, which waits for it in turn (returning 0).
- * Returns how many signals were replayed.
+ * Rebuild the team's grouping tables (sketch, signal features, candidate
+ * and dedupe indexes) from its stored signals: the grouped signals of
+ * reports that are not deleted are replayed in arrival order, exactly as
+ * group_pending() would have recorded them.  Reports, assignments, evidence
+ * and queued signals stay as they are: for after a restore without the
+ * grouping tables (grouping_rebuild() regroups with the engine instead).
+ * Waits for a running group_pending() of the team, which meanwhile returns
+ * 0.  Returns how many signals were replayed.
  */
-PG_FUNCTION_INFO_V1(signals_grouping_rebuild);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_grouping_replay));
 Datum
-signals_grouping_rebuild(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_grouping_replay)(PG_FUNCTION_ARGS)
 {
 	int64		team_id = PG_GETARG_INT64(0);
 	GroupingCall gc;
-	LOCKTAG		tag;
 	pg_uuid_t	after;
 	int64		total = 0;
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, GROUPING_LOCK_CLASS,
-						 (uint32) (team_id ^ (team_id >> 32)), 2);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
-
-	memset(&gc, 0, sizeof(gc));
-	gc.team_id = team_id;
-	gc.team_datum = Int64GetDatum(team_id);
-	gc.rebuild = true;
-	gc.cxt = AllocSetContextCreate(CurrentMemoryContext, "signals grouping rebuild",
-								   ALLOCSET_DEFAULT_SIZES);
-	gc.chunk_cxt = AllocSetContextCreate(gc.cxt, "signals grouping rebuild chunk",
-										 ALLOCSET_DEFAULT_SIZES);
-	current_nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	init_call(&gc, fcinfo, team_id);
+	gc.replay = true;
 	memset(&after, 0, sizeof(after));
-
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	if (!grouping_lock_team(&gc, true))
 	{
-		Datum		values[1] = {gc.team_datum};
-
-		run(P_REBUILD_CLEAR, values, SPI_OK_DELETE);
+		SPI_finish();
+		MemoryContextDelete(gc.cxt);
+		PG_RETURN_INT64(0);		/* no such team */
 	}
-	{
-		MemoryContext old = MemoryContextSwitchTo(gc.cxt);
-
-		gc.sketch = df_sketch_create();
-		MemoryContextSwitchTo(old);
-	}
+	grouping_clear_team(&gc);
 	for (;;)
 	{
 		BSignal    *sigs;
@@ -1710,7 +886,7 @@ signals_grouping_rebuild(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		start_chunk(&gc);
-		n = fetch_signals(&gc, GROUPING_CHUNK, &after, &sigs);
+		n = grouping_fetch_signals(&gc, GROUPING_CHUNK, &after, &sigs);
 		if (n == 0)
 			break;
 		old = MemoryContextSwitchTo(gc.chunk_cxt);
@@ -1718,26 +894,21 @@ signals_grouping_rebuild(PG_FUNCTION_ARGS)
 		{
 			BSignal    *s = &sigs[i];
 			bool		found;
-			BReport    *r;
 			int		   *order;
 
-			grouping_weigh_features(gc.sketch, &s->fs, s->source);
+			weigh(&gc, s);
 			order = features_by_weight(&s->fs);
-			r = report_entry(&gc, &s->stored_report, &found);
-			load_reports(&gc, &r, 1);
-			s->method = MATCH_NEW;	/* not written */
-			join_report(&gc, s, r, order);
+			join_report(&gc, s, grouping_report_entry(&gc, &s->stored_report, &found), order);
 			df_sketch_add_document(gc.sketch, &s->fs, s->source);
 		}
-		write_chunk(&gc, sigs, n);
+		grouping_write_chunk(&gc, sigs, n);
 		memcpy(&after, &sigs[n - 1].id, sizeof(pg_uuid_t));
 		MemoryContextSwitchTo(old);
 		total += n;
 		if (n < GROUPING_CHUNK)
 			break;
 	}
-	if (total > 0)
-		write_sketch(&gc);		/* the pages counted; the others are gone */
+	grouping_write_sketch(&gc);
 	SPI_finish();
 	MemoryContextDelete(gc.cxt);
 	PG_RETURN_INT64(total);

@@ -16,12 +16,14 @@
 #include "utils/lsyscache.h"
 
 #include "grouping.h"
+#include "signals.h"
 
 /* The team's sketch (empty when team is NULL or has none). */
 static DfSketch *
 team_sketch(FunctionCallInfo fcinfo, int team_arg)
 {
-	DfSketch   *sk = df_sketch_create();
+	DfSketch   *sk = df_sketch_create(0);
+	MemoryContext caller = CurrentMemoryContext;
 	const char *nsp;
 	char	   *sql;
 	Datum		values[1];
@@ -34,16 +36,22 @@ team_sketch(FunctionCallInfo fcinfo, int team_arg)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	sql = psprintf("SELECT g.n_docs FROM %s.grouping_state g "
+	sql = psprintf("SELECT g.n_docs, g.width FROM %s.grouping_state g "
 				   " WHERE g.team_id OPERATOR(pg_catalog.=) $1", nsp);
 	if (SPI_execute_with_args(sql, 1, types, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the grouping state");
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
+		int32		n_docs = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+														 SPI_tuptable->tupdesc, 1, &isnull));
 
-		sk->n_docs = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 1, &isnull));
+		MemoryContext old = MemoryContextSwitchTo(caller);
+
+		sk = df_sketch_create(DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+														  SPI_tuptable->tupdesc, 2, &isnull)));
+		MemoryContextSwitchTo(old);
+		sk->n_docs = n_docs;
 	}
 	sql = psprintf("SELECT d.page, d.counts FROM %s.grouping_df d "
 				   " WHERE d.team_id OPERATOR(pg_catalog.=) $1", nsp);
@@ -59,13 +67,13 @@ features_of(text *t, const DfSketch *sk, GFeatureSet *fs)
 {
 	memset(fs, 0, sizeof(*fs));
 	grouping_extract_features(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), fs);
-	grouping_weigh_features(sk, fs, 0);
+	grouping_weigh_features(sk, fs);
 }
 
 /* The features grouping extracts from a text, weighed as in the team. */
-PG_FUNCTION_INFO_V1(signals_grouping_features);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_grouping_features));
 Datum
-signals_grouping_features(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_grouping_features)(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DfSketch   *sk;
@@ -90,22 +98,21 @@ signals_grouping_features(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* The score of text b against a report made of text a alone. */
-PG_FUNCTION_INFO_V1(signals_signal_similarity);
+/* The score of text b against an earlier signal with text a. */
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_signal_similarity));
 Datum
-signals_signal_similarity(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_signal_similarity)(PG_FUNCTION_ARGS)
 {
 	DfSketch   *sk;
 	GFeatureSet a,
 				b;
-	ReportProfile p;
+	MemberFeatures m;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	sk = team_sketch(fcinfo, 2);
 	features_of(PG_GETARG_TEXT_PP(0), sk, &a);
 	features_of(PG_GETARG_TEXT_PP(1), sk, &b);
-	report_profile_init(&p);
-	report_profile_add_signal(&p, &a);
-	PG_RETURN_FLOAT4(report_profile_score(&p, &b, NULL));
+	member_features_from_set(&m, &a);
+	PG_RETURN_FLOAT4(member_score(sk, &m, &b, NULL));
 }

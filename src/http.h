@@ -88,6 +88,8 @@ typedef struct Route
 	const char *summary;		/* for the OpenAPI document */
 	/* At most MAX_ROUTE_ARGS, then ARG_NONE; route_plan() refuses a route without it. */
 	RouteArg	args[MAX_ROUTE_ARGS + 1];
+	/* When the route answers 409 by design (for the OpenAPI document), or NULL. */
+	const char *conflict;
 } Route;
 
 extern const Route signals_routes[];
@@ -146,8 +148,7 @@ typedef struct Identity
 /* http_request.c */
 extern const char *parse_request_path(HttpRequest *req, const char *path);
 extern const char *parse_query_string(HttpRequest *req, const char *query);
-extern const char *read_request_headers(HttpRequest *req, Jsonb *headers,
-										bool authorization_allowed);
+extern const char *read_request_headers(HttpRequest *req, Jsonb *headers);
 extern const char *find_query_param(HttpRequest *req, const char *name);
 extern bool uuid_from_text(const char *text, pg_uuid_t *uuid);
 extern void append_page_url(StringInfo buf, HttpRequest *req, int limit, int offset,

@@ -6,13 +6,15 @@
  *
  * Domain functions report expected failures with a SQLSTATE (and the field
  * at fault as the error's COLUMN).  The SQLSTATE decides the status and the
- * code; the message becomes the detail.  Any other error is not the client's
- * fault, so it propagates and the transaction fails as usual.
+ * code; the message becomes the detail.  A write refused because the server
+ * is a read-only standby is 503 read_only.  Any other error is not the
+ * client's fault, so it propagates and the transaction fails as usual.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
 #include "utils/elog.h"
 
 #include "http.h"
@@ -35,6 +37,8 @@ static const SqlstateStatus sqlstate_statuses[] = {
 	{ERRCODE_NO_DATA_FOUND, 404, "not_found"},
 	{ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, 409, "conflict"},
 	{ERRCODE_INSUFFICIENT_PRIVILEGE, 403, "permission_denied"},
+	/* A write on a hot standby (or in a read-only transaction). */
+	{ERRCODE_READ_ONLY_SQL_TRANSACTION, 503, "read_only"},
 };
 
 /* The status and code for a SQLSTATE, or false if it is not a client error. */
@@ -121,5 +125,12 @@ respond_sql_error(HttpResponse *resp, const ErrorData *edata)
 	if (!lookup_sqlstate(edata->sqlerrcode, &status, &code))
 		elog(ERROR, "SQLSTATE %s is not a client error",
 			 unpack_sql_state(edata->sqlerrcode));
-	respond_error(resp, status, code, edata->message, edata->column_name);
+	if (edata->sqlerrcode == ERRCODE_READ_ONLY_SQL_TRANSACTION)
+		respond_error(resp, status, code,
+					  RecoveryInProgress() ?
+					  "This database server is a read-only standby; send writes to the primary." :
+					  "The database is read-only now; try again later.",
+					  NULL);
+	else
+		respond_error(resp, status, code, edata->message, edata->column_name);
 }

@@ -879,9 +879,9 @@ serve(HttpRequest *req, HttpResponse *resp)
  * Authorization header comes as its own argument, of type signals.secret,
  * so that it never shows in a log; headers must not carry it.
  */
-PG_FUNCTION_INFO_V1(signals_http_handle);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_http_handle));
 Datum
-signals_http_handle(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_http_handle)(PG_FUNCTION_ARGS)
 {
 	HttpRequest req;
 	HttpResponse resp;
@@ -911,9 +911,8 @@ signals_http_handle(PG_FUNCTION_ARGS)
 	initStringInfo(&resp.headers);
 	initStringInfo(&resp.body);
 
-	problem = read_request_headers(&req, PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3),
-								   PG_NARGS() < 6);
-	if (PG_NARGS() >= 6 && !PG_ARGISNULL(5))
+	problem = read_request_headers(&req, PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3));
+	if (!PG_ARGISNULL(5))
 		req.authorization = secret_text(PG_GETARG_DATUM(5));
 	if (problem != NULL)
 		respond_error(&resp, 400, "invalid_input", problem, "headers");

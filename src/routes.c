@@ -18,6 +18,7 @@
 #include "utils/json.h"
 
 #include "http.h"
+#include "signals.h"
 
 #define TEAM {ARG_TEAM, NULL, TYPE_BIGINT, 0, NULL}
 #define USER {ARG_USER, NULL, TYPE_UUID, 0, NULL}
@@ -85,7 +86,23 @@ const Route signals_routes[] = {
 		{TEAM, PATH_ID,
 			BODY("state", TYPE_TEXT, 0, "suppressed, potential or resolved."),
 			BODY("snooze_for", TYPE_INT, ARG_NULLABLE, "With potential: wait for this many more signals (1..100000) before promoting again."),
-	USER}},
+	USER},
+	"The state machine does not allow the move from the report's current status (e.g. \"cannot move a report from candidate to potential\")."},
+	{"POST", "reports/:id/merge", "task:write", "signals.report_merge",
+		RESPONSE_JSON, 200, "api_report", "Merge the report into another: its signals and artefacts move there, and it is deleted.",
+		{TEAM, PATH_ID,
+			BODY("into", TYPE_UUID, 0, "The id of the report to merge into (a live report of the same project)."),
+			BODY("force", TYPE_BOOL, ARG_NULLABLE, "Merge even while research is in progress on either report (default false)."),
+	USER},
+	"The report to merge into is deleted (or was merged) or suppressed, or research is in progress on either report and \"force\" is not true."},
+	{"POST", "reports/:id/split", "task:write", "signals.report_split",
+		RESPONSE_JSON, 201, "api_report", "Split signals off the report into a new report.",
+		{TEAM, PATH_ID,
+			BODY("signal_ids", TYPE_TEXT_ARRAY, 0, "Ids of the report's signals to move: at least one, not all."),
+			BODY("title", TYPE_TEXT, ARG_NULLABLE, "The new report's title (at most 200 characters); by default the first line of the first moved signal."),
+			BODY("force", TYPE_BOOL, ARG_NULLABLE, "Split even while research is in progress on the report (default false)."),
+	USER},
+	"Research is in progress on the report and \"force\" is not true."},
 	{"GET", "reports/:id/artefacts", "task:read", "signals.report_artefacts_list",
 		RESPONSE_PAGE, 200, "api_artefact", "List a report's artefacts, newest first.",
 	{TEAM, PATH_ID, PAGE_LIMIT, PAGE_OFFSET}},
@@ -216,9 +233,9 @@ openapi_path(const char *pattern)
  * signals.routes(): one row per route and argument source, for the OpenAPI
  * generator and for people reading the API from psql.
  */
-PG_FUNCTION_INFO_V1(signals_routes_list);
+SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_routes_list));
 Datum
-signals_routes_list(PG_FUNCTION_ARGS)
+SCHEMA_VERSIONED(signals_routes_list)(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
@@ -227,8 +244,8 @@ signals_routes_list(PG_FUNCTION_ARGS)
 	{
 		const Route *route = &signals_routes[r];
 		StringInfoData args;
-		Datum		values[9];
-		bool		nulls[9] = {0};
+		Datum		values[10];
+		bool		nulls[10] = {0};
 		bool		first = true;
 
 		initStringInfo(&args);
@@ -270,6 +287,10 @@ signals_routes_list(PG_FUNCTION_ARGS)
 			values[8] = CStringGetTextDatum(route->result);
 		else
 			nulls[8] = true;
+		if (route->conflict)
+			values[9] = CStringGetTextDatum(route->conflict);
+		else
+			nulls[9] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -23,5 +23,7 @@ _PG_init(void)
 	grouping_define_gucs();
 	worker_init();
 	signals_define_profile_gucs();
+	role_drop_init();
+	restore_init();
 	MarkGUCPrefixReserved("signals");
 }

@@ -464,7 +464,7 @@ emit_atom(GTokenList *out, const char *s, int len, bool called)
 	if (digit == len)
 	{
 		if (len == 3 && (s[0] == '4' || s[0] == '5'))
-			emit(out, GT_CODE, s, 3);
+			emit(out, GT_STATUS, s, 3);
 		return;
 	}
 
@@ -512,6 +512,21 @@ emit_atom(GTokenList *out, const char *s, int len, bool called)
 		return;
 	}
 
+	/* hexadecimal error codes (0x8007000E, 0xc0000409) */
+	if (len >= 6 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+	{
+		bool		hex = true;
+
+		for (int i = 2; i < len; i++)
+			if (!isxdigit((unsigned char) s[i]))
+				hex = false;
+		if (hex)
+		{
+			emit(out, GT_STATUS, lower_copy(s, len), len);
+			return;
+		}
+	}
+
 	/* letters and digits mixed */
 	if (digit > 0)
 	{
@@ -520,7 +535,7 @@ emit_atom(GTokenList *out, const char *s, int len, bool called)
 			/* "the logo 403s": an HTTP error status in the plural */
 			if (len == 4 && (s[0] == '4' || s[0] == '5') && isdigit((unsigned char) s[1]) &&
 				isdigit((unsigned char) s[2]) && (s[3] == 's' || s[3] == 'S'))
-				emit(out, GT_CODE, s, 3);
+				emit(out, GT_STATUS, s, 3);
 			return;
 		}
 		if (looks_random(s, len))
@@ -848,6 +863,26 @@ emit_chunk(GTokenList *out, const char *s, int len)
 	emit_atoms(out, s, len, GT_WORD);
 }
 
+/*
+ * A number right after "status", "code", "errno", "error" or "exit" is an
+ * error code ("exit status 127"): distinct numbers tell distinct failures
+ * apart, so it is kept where other numbers are dropped.
+ */
+static int
+status_number_len(const char *word, int wlen, const char *s, int len)
+{
+	static const char *const words[] = {"status", "code", "errno", "error", "exit"};
+
+	while (len > 0 && (s[len - 1] == '.' || s[len - 1] == ',' || s[len - 1] == ')'))
+		len--;
+	if (len == 0 || len > 10 || !all_digits(s, len))
+		return 0;
+	for (int i = 0; i < (int) lengthof(words); i++)
+		if (wlen == (int) strlen(words[i]) && pg_strncasecmp(word, words[i], wlen) == 0)
+			return len;
+	return 0;
+}
+
 /* The word just before position i (letters only), for particle compounds. */
 static bool
 particle_compound(GTokenList *out, const char *text, int wstart, int wlen,
@@ -933,6 +968,7 @@ grouping_tokenize(const char *text, int len, GTokenList *out)
 	while (i < len)
 	{
 		int			start;
+		int			code_len;
 		bool		clause_end = false;
 		bool		plain;
 
@@ -959,6 +995,8 @@ grouping_tokenize(const char *text, int len, GTokenList *out)
 			prev = NULL;
 
 		emit_chunk(out, text + start, i - start);
+		if (prev && (code_len = status_number_len(prev, plen, text + start, i - start)) > 0)
+			emit(out, GT_STATUS, text + start, code_len);
 
 		plain = !clause_end;
 		for (int k = start; k < i && plain; k++)

@@ -2,12 +2,12 @@
 # (ids and timestamps masked as <uuid> and <ts>).
 #
 # The table below is the test: one case per line.  A case names the method,
-# the path below /api/projects/<project>/signals/ ("{name}" is replaced by an
-# id saved by an earlier case), the key, the body, the expected status and
-# the expected masked body (undef: no body).  "save" keeps the response's
-# "id" under a name for later paths.  The last test checks that every route
-# of signals.routes() is exercised by some case, so a new route needs a line
-# here.
+# the path below /api/projects/<project>/signals/ ("{name}", there and in the
+# body, is replaced by an id saved by an earlier case), the key, the body, the
+# expected status and the expected masked body (undef: no body).  "save"
+# keeps the response's "id" under a name for later paths.  The last test
+# checks that every route of signals.routes() is exercised by some case, so a
+# new route needs a line here.
 use strict;
 use warnings;
 
@@ -22,7 +22,7 @@ my $report_row = '{"id":"<uuid>","title":"Checkout TypeError","summary":"cart.js
 my $run_row = '{"run_id":"<uuid>","skill_name":"error-watcher","skill_version":3,"status":"in_progress","started_at":"<ts>","completed_at":null,"task_id":"task-1","task_run_id":"taskrun-1","task_url":"/project/1/tasks/task-1?runId=taskrun-1","summary":"","created_at":"<ts>","emitted_count":%d,"emitted_finding_ids":[%s],"error":null}';
 my $profile = '{"profile_id":"<uuid>","computed_at":"<ts>","expires_at":"<ts>","source_version":"signals-profile-v1","payload":{"inventory":{"project_context":{"product_description":null,"app_urls":[]},"products_in_use":[],"product_intents":[],"integrations":[],"external_data_sources":[],"signal_source_configs":{"enabled":[],"disabled":[]},"emit_eligibility":{"ai_processing_approved":true,"source_enabled":true,"can_emit":true,"remediation":null},"existing_inbox_reports":{"total":1,"by_status":[{"status":"potential","count":1}]},"recent_activity":{"window_days":14,"by_scope":[]},"recent_dashboards":[],"recent_surveys":{"total_count":0,"active_count":0,"recent":[]},"recent_feature_flags":{"total_count":0,"active_count":0,"recent":[]},"recent_experiments":{"total_count":0,"running_count":0,"recent":[]},"recent_alerts":{"total_count":0,"enabled_count":0,"recent":[]},"recent_hog_functions":{"total_count":0,"enabled_count":0,"recent":[]},"recent_hog_flows":{"total_count":0,"active_count":0,"recent":[]},"recent_notebooks":{"total_count":0,"recent":[]},"recent_cohorts":{"total_count":0,"recent":[]},"recent_actions":{"total_count":0,"recent":[]},"top_events":[]},"warnings":[]}}';
 
-my $grouped = '{"report":{"id":"<uuid>","title":"Checkout fails with TypeError in cart.js","summary":"","status":"potential","total_weight":0.8,"signal_count":1,"signals_at_run":0,"created_at":"<ts>","updated_at":"<ts>","artefact_count":0,"priority":null,"actionability":null,"already_addressed":null,"is_suggested_reviewer":false,"source_products":["signals_scout"],"implementation_pr_url":null},"signals":[{"id":"<uuid>","source_product":"signals_scout","source_type":"cross_source_issue","source_id":"run:<uuid>:finding:f-1","description":"Checkout fails with TypeError in cart.js","weight":0.8,"extra":{"evidence": [{"summary": "spike", "source_product": "error_tracking"}], "severity": "P1", "confidence": 0.9, "finding_id": "f-1", "skill_name": "error-watcher", "time_range": {"date_to": "2030-01-02", "date_from": "2030-01-01"}, "dedupe_keys": ["cart-typeerror"], "scout_run_id": "<uuid>", "skill_version": 3},"dedupe_keys":["cart-typeerror"],"run_id":"<uuid>","created_at":"<ts>","grouped_at":"<ts>","match_method":"new_report","match_score":0,"match_detail":{"report_id": "<uuid>", "threshold": 0.565, "candidates": 0}}]}';
+my $grouped = '{"report":{"id":"<uuid>","title":"Checkout fails with TypeError in cart.js","summary":"","status":"potential","total_weight":0.8,"signal_count":1,"signals_at_run":0,"created_at":"<ts>","updated_at":"<ts>","artefact_count":0,"priority":null,"actionability":null,"already_addressed":null,"is_suggested_reviewer":false,"source_products":["signals_scout"],"implementation_pr_url":null},"signals":[{"id":"<uuid>","source_product":"signals_scout","source_type":"cross_source_issue","source_id":"run:<uuid>:finding:f-1","description":"Checkout fails with TypeError in cart.js","weight":0.8,"extra":{"evidence": [{"summary": "spike", "source_product": "error_tracking"}], "severity": "P1", "confidence": 0.9, "finding_id": "f-1", "skill_name": "error-watcher", "time_range": {"date_to": "2030-01-02", "date_from": "2030-01-01"}, "dedupe_keys": ["cart-typeerror"], "scout_run_id": "<uuid>", "skill_version": 3},"dedupe_keys":["cart-typeerror"],"run_id":"<uuid>","created_at":"<ts>","grouped_at":"<ts>","match_method":"new_report","match_score":0,"match_detail":{"report_id": "<uuid>", "threshold": 0.35, "candidates": 0}}]}';
 
 # [method, path, key, body, status, masked body, {options}]; options: save =>
 # name (keep the response's id), project => (default 1), headers => {...}.
@@ -111,6 +111,15 @@ my @cases = (
 		'{"report":' . sprintf($report_row, 'ready') . ',"signals":[]}'],
 	['POST', 'reports/{report}/state/', 'alice_write', '{"state": "suppressed"}', 200,
 		sprintf($report_row, 'suppressed')],
+	# Back from suppression to the state named; the body is checked before the move.
+	['POST', 'reports/{report}/state/', 'alice_write', '{"state": "potential"}', 200,
+		sprintf($report_row, 'potential')],
+	['POST', 'reports/{report}/state/', 'alice_write', '{"state": "potential", "snooze_for": 0}', 400,
+		'{"type":"validation_error","code":"invalid_input","detail":"snooze_for must be between 1 and 100000","attr":"snooze_for"}'],
+	['POST', 'reports/{report}/state/', 'alice_write', '{"state": "potential"}', 409,
+		'{"type":"invalid_request","code":"conflict","detail":"cannot move a report from potential to potential","attr":null}'],
+	['POST', 'reports/{report}/state/', 'alice_write', '{"state": "suppressed"}', 200,
+		sprintf($report_row, 'suppressed')],
 	['GET', 'reports/', 'alice_read', undef, 200, '{"count":0,"next":null,"previous":null,"results":[]}'],
 	['DELETE', 'reports/{report}/', 'alice_write', undef, 202,
 		'{"status":"deletion_started","report_id":"<uuid>"}'],
@@ -127,6 +136,20 @@ my @cases = (
 	['GET', 'scout/project_profile/current/', 'scout1', undef, 200, $profile],
 	['GET', 'scout/project_profile/current/?force_refresh=true', 'scout1', undef, 200, $profile],
 	['GET', 'scout/project_profile/current/', 'alice_read', undef, 200, $profile],
+
+	# reports/:id/merge/ and split/ (every error path: t/110_report_corrections.t)
+	['SQL', "INSERT INTO signals.reports (team_id, title, status) VALUES (1, 'Invoices', 'potential') RETURNING id", 'target'],
+	['POST', 'reports/{grouped}/merge/', 'alice_write', '{"into": "{target}"}', 200,
+		'{"id":"<uuid>","title":"Invoices","summary":"","status":"potential","total_weight":0.8,"signal_count":1,"signals_at_run":0,"created_at":"<ts>","updated_at":"<ts>","artefact_count":0,"priority":null,"actionability":null,"already_addressed":null,"is_suggested_reviewer":false,"source_products":["signals_scout"],"implementation_pr_url":null}'],
+	['GET', 'reports/{grouped}/', 'alice_read', undef, 404,
+		'{"type":"invalid_request","code":"not_found","detail":"report not found","attr":null}'],
+	['SQL', "INSERT INTO signals.signals (team_id, source_product, source_type, source_id, description, weight, report_id, grouped_at) "
+		  . "SELECT 1, 'github', 'issue', 'inv-1', 'Invoice totals wrong', 0.5, id, now() FROM signals.reports "
+		  . "WHERE team_id = 1 AND title = 'Invoices' RETURNING id", 'invoice_signal'],
+	['POST', 'reports/{target}/split/', 'alice_write', '{"signal_ids": ["{invoice_signal}"]}', 201,
+		'{"id":"<uuid>","title":"Invoice totals wrong","summary":"","status":"potential","total_weight":0.5,"signal_count":1,"signals_at_run":0,"created_at":"<ts>","updated_at":"<ts>","artefact_count":0,"priority":null,"actionability":null,"already_addressed":null,"is_suggested_reviewer":false,"source_products":["github"],"implementation_pr_url":null}'],
+	['POST', 'reports/{target}/split/', 'alice_write', '{"signal_ids": ["{invoice_signal}"]}', 400,
+		'{"type":"validation_error","code":"invalid_input","detail":"signal <uuid> is not a signal of this report","attr":"signal_ids"}'],
 );
 
 my (%saved, %covered);
@@ -160,7 +183,7 @@ for my $case (@cases)
 	}
 	my ($method, $path, $key, $body, $status, $expected, $opts) = @$case;
 	$opts //= {};
-	$path =~ s/\{(\w+)\}/$saved{$1} \/\/ die "no saved id $1"/ge;
+	s/\{(\w+)\}/$saved{$1} \/\/ die "no saved id $1"/ge for grep { defined } ($path, $body);
 	$expected = $grouped if defined $expected && $expected eq 'GROUPED';
 	my $full = '/api/projects/' . ($opts->{project} // 1) . "/signals/$path";
 	my $r = $gw->request($method, $full, $tokens->{$key}, $body, $opts->{headers});

@@ -1,7 +1,7 @@
 # Malformed and hostile requests: bad JSON, wrong content types, oversized
 # bodies, path traversal and encoded slashes, very long targets and headers,
 # odd bytes in headers.  Each gets a clean error with the API's error body
-# (t/120_http_errors.t has the refusals at every size), and the gateway
+# (t/210_http_errors.t has the refusals at every size), and the gateway
 # keeps serving.
 use strict;
 use warnings;

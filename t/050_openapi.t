@@ -47,6 +47,11 @@ is_deeply($doc->{components}{securitySchemes}{PersonalAPIKey}, {
 		description => $doc->{components}{securitySchemes}{PersonalAPIKey}{description} },
 	'Bearer security scheme');
 is_deeply($doc->{components}{schemas}{Error}{required}, [qw(type code detail attr)], 'error body schema');
+is_deeply($doc->{components}{schemas}{ConflictError}{allOf}, [{'$ref' => '#/components/schemas/Error'},
+		{type => 'object', properties => {type => {const => 'invalid_request'}, code => {const => 'conflict'}}}],
+	'the 409 body: an error of type invalid_request, code conflict');
+ok($doc->{paths}{'/api/projects/{project_id}/signals/reports/{id}/state/'}{post}{responses}{'409'},
+	'POST reports/{id}/state/ documents its 409');
 is_deeply($doc->{components}{schemas}{Page}{required}, [qw(count next previous results)],
 	'pagination envelope schema');
 
@@ -65,6 +70,17 @@ for my $route (@$routes)
 	is_deeply($op->{security}, [{PersonalAPIKey => [$route->{scope}]}], "$name: scope $route->{scope}");
 	ok($op->{responses}{ $route->{success_status} }, "$name: success status $route->{success_status}");
 	ok($op->{responses}{'401'} && $op->{responses}{'403'}, "$name: error responses");
+	# A route that answers 409 by design documents it, with the error body.
+	if ($route->{conflict})
+	{
+		is($op->{responses}{'409'}{description}, $route->{conflict}, "$name: 409 described");
+		is($op->{responses}{'409'}{content}{'application/json'}{schema}{'$ref'},
+			'#/components/schemas/ConflictError', "$name: 409 body is the error body");
+	}
+	else
+	{
+		ok(!$op->{responses}{'409'}, "$name: no 409");
+	}
 	# The success body's schema names the route's result type (signals.api_*).
 	my $body = $op->{responses}{ $route->{success_status} }{content}{'application/json'}{schema};
 	if ($route->{response} eq 'page')

@@ -32,6 +32,8 @@ for i, s in enumerate(sigs, 1):
 print("\\.")
 PY
 
+[ -n "${BENCH_CORPUS_ONLY:-}" ] && exit 0
+
 team=${TEAM:-9001}
 psql -X -q -c "DELETE FROM signals.teams WHERE team_id = $team" -c "SELECT signals.grouping_prune($team)" >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(uname -sr); $(date -u +%Y-%m-%d)"

@@ -50,8 +50,7 @@ BEGIN
         COMMIT;
     END LOOP;
 END $$;
-VACUUM ANALYZE signals.signals, signals.reports, signals.grouping_postings, signals.grouping_reports,
-               signals.grouping_dedupe, signals.grouping_df;
+VACUUM ANALYZE;
 
 -- measure
 CALL pg_temp.queue(:team, :measure);

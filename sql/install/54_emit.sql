@@ -10,6 +10,31 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.wake_worker() IS
 'ask the background workers to look at the queues as soon as this transaction commits (no-op without the preloaded library)';
 
+-- Why no background worker will group a signal queued in this database, or
+-- NULL when one will (or when signals.warn_unserved_emits is off).
+CREATE FUNCTION @extschema@.unserved_queue_warning()
+RETURNS text
+AS 'MODULE_PATHNAME', 'signals_unserved_queue_warning'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.unserved_queue_warning() IS
+'a sentence saying why no background worker groups the signals queued in this database (library not preloaded, no workers, workers serving another database), or NULL when they are grouped or signals.warn_unserved_emits is off';
+
+-- An emit's answer with the unserved-queue warning added as its last field
+-- (only when there is one, so that the usual answer keeps its shape).
+CREATE FUNCTION @extschema@.emit_answer(answer json, warning text)
+RETURNS json
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN $2 IS NULL THEN $1
+                ELSE (pg_catalog.left(pg_catalog.rtrim($1::text), -1)
+                      OPERATOR(pg_catalog.||) ',"warning":'
+                      OPERATOR(pg_catalog.||) pg_catalog.to_json($2)::text
+                      OPERATOR(pg_catalog.||) '}')::json END
+$$;
+COMMENT ON FUNCTION @extschema@.emit_answer(json, text) IS
+'an emit''s JSON answer with a "warning" field appended when warning is not NULL';
+
 -- Raise the API's validation error unless value is in [0, 1].
 CREATE FUNCTION @extschema@.check_unit_interval(field text, value double precision)
 RETURNS void
@@ -73,6 +98,8 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
+DECLARE
+    warning text;
 BEGIN
     IF enqueue_signal.run_id IS NULL THEN
         INSERT INTO @extschema@.signals AS s
@@ -103,10 +130,16 @@ BEGIN
         inserted := true;
     END IF;
     PERFORM @extschema@.wake_worker();
+    warning := @extschema@.unserved_queue_warning();
+    IF warning IS NOT NULL THEN
+        RAISE NOTICE 'signal queued in database "%", where no background worker groups signals', pg_catalog.current_database()
+            USING DETAIL = warning,
+                  HINT = 'Set signals.database to this database and restart, or drain the queue with signals.process_pending() (from pg_cron, say) and set signals.warn_unserved_emits = off.';
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.enqueue_signal(bigint, text, text, text, text, double precision, jsonb, text[], uuid) IS
-'store a validated signal in its team''s queue and wake the workers; application signals are stored once per (product, type, source id)';
+'store a validated signal in its team''s queue and wake the workers (with a NOTICE when no worker serves this database); application signals are stored once per (product, type, source id)';
 
 -- Why an emit from this source would be skipped right now, or NULL.
 CREATE FUNCTION @extschema@.emit_gate(team_id bigint, source_product text, source_type text)
@@ -169,17 +202,19 @@ BEGIN
     queued := @extschema@.enqueue_signal(team_id, source_product, source_type, source_id, description,
                                          coalesce(weight, 1.0), coalesce(extra, '{}'),
                                          coalesce(dedupe_keys, '{}'), NULL);
-    RETURN pg_catalog.row_to_json(r)
+    RETURN @extschema@.emit_answer(
+               pg_catalog.row_to_json(r),
+               CASE WHEN queued.inserted THEN @extschema@.unserved_queue_warning() END)
       FROM (SELECT queued.inserted AS emitted, queued.signal_id,
                    CASE WHEN NOT queued.inserted THEN 'duplicate' END AS skipped_reason) r;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.emit_signal(bigint, text, text, text, text, double precision, jsonb, text[]) IS
-'emit a signal from an application: validated, queued for grouping when the caller commits, skipped (with a reason) when AI processing is not approved, the source is disabled, or the same (product, type, source id) was already emitted';
+'emit a signal from an application: validated, queued for grouping when the caller commits, skipped (with a reason) when AI processing is not approved, the source is disabled, or the same (product, type, source id) was already emitted; a "warning" field says when no background worker serves this database';
 
 CREATE TYPE @extschema@.api_emit AS (finding_id text, emitted boolean, skipped_reason text);
 COMMENT ON TYPE @extschema@.api_emit IS
-'the JSON shape of POST scout/runs/:id/emit-signal/';
+'the JSON shape of POST scout/runs/:id/emit-signal/ (followed by a "warning" field when no background worker serves the database)';
 
 -- POST scout/runs/:id/emit-signal/: emit a finding of an in-progress scout run.
 CREATE FUNCTION @extschema@.scout_emit(
@@ -298,8 +333,9 @@ BEGIN
            emitted_finding_ids = r.emitted_finding_ids OPERATOR(pg_catalog.||) scout_emit.finding_id
      WHERE r.team_id OPERATOR(pg_catalog.=) scout_emit.team_id
        AND r.id OPERATOR(pg_catalog.=) scout_emit.run_id;
-    RETURN pg_catalog.row_to_json(ROW(finding_id, true, NULL)::@extschema@.api_emit);
+    RETURN @extschema@.emit_answer(pg_catalog.row_to_json(ROW(finding_id, true, NULL)::@extschema@.api_emit),
+                                   @extschema@.unserved_queue_warning());
 END
 $$;
 COMMENT ON FUNCTION @extschema@.scout_emit(bigint, uuid, text, double precision, double precision, jsonb, text, text, text[], jsonb, text, text) IS
-'emit a finding of an in-progress scout run as a signals_scout/cross_source_issue signal; not idempotent: every call emits';
+'emit a finding of an in-progress scout run as a signals_scout/cross_source_issue signal; not idempotent: every call emits; a "warning" field says when no background worker serves this database';

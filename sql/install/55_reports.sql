@@ -1,6 +1,21 @@
 -- reports/: the inbox.  Listing with filters and ordering, retrieval, the
 -- state machine, deletion, artefacts and the signals of a report.
 
+-- The research queues, which the workers and agents read at every step: the
+-- candidates of a team (summarize_candidates), of all teams
+-- (claim_candidate without a team) and the claims under way
+-- (release_stale_claims).  Partial, so each holds only the reports waiting
+-- there and no query of a step reads other teams' or other states' rows.
+CREATE INDEX reports_candidates_idx
+    ON @extschema@.reports (team_id, promoted_at, id)
+    WHERE status OPERATOR(pg_catalog.=) 'candidate';
+CREATE INDEX reports_candidates_all_teams_idx
+    ON @extschema@.reports (promoted_at, team_id, id)
+    WHERE status OPERATOR(pg_catalog.=) 'candidate';
+CREATE INDEX reports_claims_idx
+    ON @extschema@.reports (claimed_at, team_id, id)
+    WHERE status OPERATOR(pg_catalog.=) 'in_progress' AND claimed_at IS NOT NULL;
+
 -- Whether the viewer is a suggested reviewer of the report (never for failed
 -- reports, nor for ready ones judged not actionable).  Inlinable.
 CREATE FUNCTION @extschema@.is_suggested_reviewer(r @extschema@.reports, viewer uuid)
@@ -303,26 +318,49 @@ $$;
 COMMENT ON FUNCTION @extschema@.report_get(bigint, uuid, uuid) IS
 'one report of the team (deleted reports are not found)';
 
--- Move a report to another state, enforcing the state machine; returns the
--- updated row.  The single place where report statuses change.
-CREATE FUNCTION @extschema@.report_transition(
-    team_id bigint,
-    report_id uuid,
+-- The state machine of reports (SPEC.md).  Its rules live here and nowhere
+-- else: report_move_refusal() says whether a move is allowed,
+-- report_promotion_due() when a report is promoted, and move_reports() is
+-- the one statement that writes a report's status and what goes with it.
+-- report_transition() (one report, with errors), promote_reports() (the
+-- grouping engine's promotion, set-based) and the research, merge and split
+-- functions all go through them.
+
+-- The title grouping gives a new report, from a signal's description (the
+-- rule is shared with the engine, in C).
+CREATE FUNCTION @extschema@.report_title(description text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'signals_report_title'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.report_title(text) IS
+'the title of a new report made from a signal''s description: its first non-blank line, trimmed, cut at 200 characters with an ellipsis; "(empty signal)" when blank';
+
+-- The setting signals.promote_weight (read in C, so that the library that
+-- defines it is loaded in any session).
+CREATE FUNCTION @extschema@.promote_weight()
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'signals_promote_weight'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.promote_weight() IS
+'the total weight at which a potential (or ready) report becomes a candidate: the setting signals.promote_weight';
+
+-- Why the report may not move to to_status, or NULL when it may.  new_title
+-- and new_summary are what the move would write (NULL: keep the report's).
+CREATE FUNCTION @extschema@.report_move_refusal(
+    r @extschema@.reports,
     to_status text,
-    snooze_for integer DEFAULT NULL,
-    title text DEFAULT NULL,
-    summary text DEFAULT NULL,
-    error text DEFAULT NULL)
-RETURNS @extschema@.reports
-LANGUAGE plpgsql VOLATILE
+    new_title text DEFAULT NULL,
+    new_summary text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    r @extschema@.reports := @extschema@.live_report(team_id, report_id, true);
     from_status text := r.status;
     allowed boolean;
 BEGIN
     allowed := CASE to_status
+        -- promotion (potential, ready), or research given back (in_progress)
         WHEN 'candidate' THEN from_status OPERATOR(pg_catalog.=) ANY ('{potential,ready,in_progress}'::text[])
         WHEN 'in_progress' THEN from_status OPERATOR(pg_catalog.=) 'candidate'
         WHEN 'ready' THEN from_status OPERATOR(pg_catalog.=) 'in_progress'
@@ -335,9 +373,9 @@ BEGIN
         WHEN 'deleted' THEN from_status OPERATOR(pg_catalog.<>) 'deleted'
         ELSE false
     END;
-    -- Out of suppression only back to where the report was (or to potential);
-    -- research that was under way when it was suppressed starts over from
-    -- candidate, since whoever was doing it has let go.
+    -- Out of suppression: to potential, or back to where the report was.
+    -- Research that was under way starts over from candidate, since whoever
+    -- was doing it has let go (nobody would finish an in_progress report).
     IF from_status OPERATOR(pg_catalog.=) 'suppressed'
        AND to_status OPERATOR(pg_catalog.<>) ALL ('{potential,deleted}'::text[]) THEN
         allowed := to_status IS NOT DISTINCT FROM
@@ -345,27 +383,87 @@ BEGIN
                                                     ELSE r.status_before_suppression END;
     END IF;
     IF NOT allowed THEN
-        RAISE EXCEPTION 'cannot move a report from % to %', from_status, coalesce(to_status, 'NULL')
-            USING ERRCODE = 'object_not_in_prerequisite_state';
+        RETURN pg_catalog.format('cannot move a report from %s to %s', from_status, coalesce(to_status, 'NULL'));
     END IF;
-    IF to_status OPERATOR(pg_catalog.=) 'ready' AND from_status OPERATOR(pg_catalog.=) 'in_progress'
-       AND (@extschema@.is_blank(coalesce(title, r.title)) OR @extschema@.is_blank(coalesce(summary, r.summary))) THEN
-        RAISE EXCEPTION 'a report needs a title and a summary to be ready'
-            USING ERRCODE = 'object_not_in_prerequisite_state';
+    IF to_status OPERATOR(pg_catalog.=) 'ready'
+       AND (@extschema@.is_blank(coalesce(new_title, r.title)) OR @extschema@.is_blank(coalesce(new_summary, r.summary))) THEN
+        RETURN 'a report needs a title and a summary to be ready';
     END IF;
-    IF snooze_for IS NOT NULL AND (snooze_for OPERATOR(pg_catalog.<) 1 OR snooze_for OPERATOR(pg_catalog.>) 100000) THEN
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.report_move_refusal(@extschema@.reports, text, text, text) IS
+'the state machine (SPEC.md): why the report may not move to the status (the 409 message), or NULL when it may';
+
+-- Whether grouping should promote the report now: potential (or ready, when
+-- new signals came after research) with enough weight and signals.
+CREATE FUNCTION @extschema@.report_promotion_due(r @extschema@.reports)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.status OPERATOR(pg_catalog.=) ANY ('{potential,ready}'::text[])
+           AND r.total_weight OPERATOR(pg_catalog.>=) @extschema@.promote_weight()
+           AND r.signal_count OPERATOR(pg_catalog.>=) r.signals_at_run
+$$;
+COMMENT ON FUNCTION @extschema@.report_promotion_due(@extschema@.reports) IS
+'whether the report is due for promotion to candidate: potential or ready, total_weight >= signals.promote_weight and signal_count >= signals_at_run';
+
+-- snooze_for is 1..100000.
+CREATE FUNCTION @extschema@.check_snooze_for(snooze_for integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF snooze_for OPERATOR(pg_catalog.<) 1 OR snooze_for OPERATOR(pg_catalog.>) 100000 THEN
         RAISE EXCEPTION 'snooze_for must be between 1 and 100000'
             USING ERRCODE = 'numeric_value_out_of_range', COLUMN = 'snooze_for';
     END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_snooze_for(integer) IS
+'raise the API''s validation error unless snooze_for (when given) is between 1 and 100000';
 
+-- Move reports to to_status and apply what goes with each move: the one
+-- statement that writes report statuses.  Reports the state machine refuses
+-- are left as they are (callers that must tell why check
+-- report_move_refusal() first, on rows they have locked).  Returns the
+-- moved rows.
+--   snooze_for    to potential: wait for this many more signals
+--   title, summary, error   written with the move (error kept only by
+--                 failed and pending_input)
+--   agent         to in_progress: the external agent claiming the research
+--   weight_reset  to potential: total_weight starts again from 0 (research
+--                 found the report not actionable: it must earn promotion again)
+CREATE FUNCTION @extschema@.move_reports(
+    team_id bigint,
+    report_ids uuid[],
+    to_status text,
+    snooze_for integer DEFAULT NULL,
+    title text DEFAULT NULL,
+    summary text DEFAULT NULL,
+    error text DEFAULT NULL,
+    agent text DEFAULT NULL,
+    weight_reset boolean DEFAULT false)
+RETURNS SETOF @extschema@.reports
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    moved bigint;
+BEGIN
+    RETURN QUERY
     UPDATE @extschema@.reports x
        SET status = to_status,
            status_before_suppression = CASE WHEN to_status OPERATOR(pg_catalog.=) 'suppressed'
-                                            THEN from_status END,
-           title = coalesce(report_transition.title, x.title),
-           summary = coalesce(report_transition.summary, x.summary),
+                                            THEN x.status END,
+           title = coalesce(move_reports.title, x.title),
+           summary = coalesce(move_reports.summary, x.summary),
            error = CASE WHEN to_status OPERATOR(pg_catalog.=) ANY ('{failed,pending_input}'::text[])
-                        THEN coalesce(report_transition.error, x.error) END,
+                        THEN coalesce(move_reports.error, x.error) END,
+           total_weight = CASE WHEN weight_reset AND to_status OPERATOR(pg_catalog.=) 'potential'
+                               THEN 0 ELSE x.total_weight END,
            signals_at_run = CASE
                WHEN to_status OPERATOR(pg_catalog.=) 'in_progress'
                    THEN x.signal_count OPERATOR(pg_catalog.+) 3
@@ -377,22 +475,95 @@ BEGIN
            promoted_at = CASE WHEN to_status OPERATOR(pg_catalog.=) 'candidate' THEN pg_catalog.now()
                               WHEN to_status OPERATOR(pg_catalog.=) ANY ('{potential,suppressed}'::text[]) THEN NULL
                               ELSE x.promoted_at END,
-           claimed_by = CASE WHEN to_status OPERATOR(pg_catalog.=) 'in_progress' THEN x.claimed_by END,
-           claimed_at = CASE WHEN to_status OPERATOR(pg_catalog.=) 'in_progress' THEN x.claimed_at END,
+           claimed_by = CASE WHEN to_status OPERATOR(pg_catalog.=) 'in_progress' THEN agent END,
+           claimed_at = CASE WHEN to_status OPERATOR(pg_catalog.=) 'in_progress' AND agent IS NOT NULL
+                             THEN pg_catalog.now() END,
            updated_at = pg_catalog.now()
-     WHERE x.team_id OPERATOR(pg_catalog.=) r.team_id
-       AND x.id OPERATOR(pg_catalog.=) r.id
-    RETURNING * INTO r;
-    IF to_status OPERATOR(pg_catalog.=) 'candidate' THEN
-        PERFORM pg_catalog.pg_notify('signals_candidates', team_id::text);
+     WHERE x.team_id OPERATOR(pg_catalog.=) move_reports.team_id
+       AND x.id OPERATOR(pg_catalog.=) ANY (report_ids)
+       AND @extschema@.report_move_refusal(x, to_status, move_reports.title, move_reports.summary) IS NULL
+    RETURNING x.*;
+    GET DIAGNOSTICS moved = ROW_COUNT;
+    -- External research agents LISTEN for new candidates: a bare wake-up,
+    -- since any role may LISTEN, so it names no team; agents read what they
+    -- may see (claim_candidate, reports under row-level security).
+    IF to_status OPERATOR(pg_catalog.=) 'candidate' AND moved OPERATOR(pg_catalog.>) 0 THEN
+        PERFORM pg_catalog.pg_notify('signals_candidates', '');
     END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.move_reports(bigint, uuid[], text, integer, text, text, text, text, boolean) IS
+'move the team''s reports to a status with the effects of the state machine (the one place report statuses are written); refused moves are skipped; returns the moved rows';
+
+-- Promote the given reports that are due (report_promotion_due): potential
+-- or ready -> candidate, with promoted_at set.  The grouping engine calls
+-- this after it has added signals to reports; merge and split do too.
+-- Returns how many were promoted.
+CREATE FUNCTION @extschema@.promote_reports(team_id bigint, report_ids uuid[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    due uuid[];
+    promoted integer;
+BEGIN
+    -- Locked in id order, and re-checked on the locked rows.
+    SELECT pg_catalog.array_agg(d.id ORDER BY d.id) INTO due
+      FROM (SELECT r.id FROM @extschema@.reports r
+             WHERE r.team_id OPERATOR(pg_catalog.=) promote_reports.team_id
+               AND r.id OPERATOR(pg_catalog.=) ANY (report_ids)
+               AND @extschema@.report_promotion_due(r)
+             ORDER BY r.id
+               FOR NO KEY UPDATE) d;
+    IF due IS NULL THEN
+        RETURN 0;
+    END IF;
+    SELECT pg_catalog.count(*) INTO promoted
+      FROM @extschema@.move_reports(team_id, due, 'candidate');
+    RETURN promoted;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.promote_reports(bigint, uuid[]) IS
+'promote those of the team''s given reports that are due (potential or ready, total_weight >= signals.promote_weight, signal_count >= signals_at_run) to candidate; returns how many';
+
+-- Move one report to another state, enforcing the state machine; returns the
+-- updated row.  A missing or deleted report is not found; a refused move is
+-- object_not_in_prerequisite_state (409 over HTTP) with the reason.
+CREATE FUNCTION @extschema@.report_transition(
+    team_id bigint,
+    report_id uuid,
+    to_status text,
+    snooze_for integer DEFAULT NULL,
+    title text DEFAULT NULL,
+    summary text DEFAULT NULL,
+    error text DEFAULT NULL,
+    agent text DEFAULT NULL,
+    weight_reset boolean DEFAULT false)
+RETURNS @extschema@.reports
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r @extschema@.reports := @extschema@.live_report(team_id, report_id, true);
+    refusal text;
+BEGIN
+    PERFORM @extschema@.check_snooze_for(snooze_for);
+    refusal := @extschema@.report_move_refusal(r, to_status, title, summary);
+    IF refusal IS NOT NULL THEN
+        RAISE EXCEPTION '%', refusal USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    SELECT * INTO STRICT r
+      FROM @extschema@.move_reports(team_id, ARRAY[report_id], to_status, snooze_for,
+                                    title, summary, error, agent, weight_reset);
     RETURN r;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.report_transition(bigint, uuid, text, integer, text, text, text) IS
+COMMENT ON FUNCTION @extschema@.report_transition(bigint, uuid, text, integer, text, text, text, text, boolean) IS
 'move a report along the state machine (SPEC.md): refused moves raise object_not_in_prerequisite_state (409 over HTTP)';
 
 -- POST reports/:id/state/: suppress, snooze (potential) or resolve a report.
+-- The body is checked before the move, so a bad field is always its 400.
 CREATE FUNCTION @extschema@.report_set_state(
     team_id bigint,
     report_id uuid,
@@ -405,7 +576,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     r @extschema@.reports := @extschema@.live_report(team_id, report_id, true);
-    target text := state;
 BEGIN
     IF state IS NULL THEN
         RAISE EXCEPTION 'state is required' USING ERRCODE = 'not_null_violation', COLUMN = 'state';
@@ -419,20 +589,15 @@ BEGIN
         RAISE EXCEPTION 'snooze_for applies only to state potential'
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'snooze_for';
     END IF;
-    -- Un-suppressing without a snooze restores the state before suppression
-    -- (research under way is queued again as a candidate).
-    IF state OPERATOR(pg_catalog.=) 'potential' AND r.status OPERATOR(pg_catalog.=) 'suppressed'
-       AND snooze_for IS NULL THEN
-        target := CASE coalesce(r.status_before_suppression, 'potential')
-                      WHEN 'in_progress' THEN 'candidate'
-                      ELSE coalesce(r.status_before_suppression, 'potential') END;
-    END IF;
-    r := @extschema@.report_transition(team_id, report_id, target, snooze_for);
+    PERFORM @extschema@.check_snooze_for(snooze_for);
+    -- The state asked for is the state given (SPEC.md: a suppressed report
+    -- may go back to potential), or the 409 that says why not.
+    r := @extschema@.report_transition(team_id, report_id, state, snooze_for);
     RETURN @extschema@.report_json(r, viewer);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.report_set_state(bigint, uuid, text, integer, uuid) IS
-'suppress a report, snooze it back to potential for snooze_for more signals, un-suppress it, or resolve it';
+'suppress a report, snooze it (potential, for snooze_for more signals), bring it back from suppression to potential, or resolve it';
 
 CREATE TYPE @extschema@.api_deletion AS (status text, report_id uuid);
 COMMENT ON TYPE @extschema@.api_deletion IS

@@ -257,7 +257,9 @@ COMMENT ON FUNCTION @extschema@.summarize_candidates(bigint, integer) IS
 
 -- External research: claim the oldest candidate (of one team, or of any team
 -- when team_id is NULL) for an agent.  Returns the report with its signals,
--- or NULL when there is nothing to claim.  Agents LISTEN on signals_candidates.
+-- or NULL when there is nothing to claim.  Agents LISTEN on signals_candidates,
+-- whose notifications carry no payload (any role may LISTEN, so they name no
+-- team), and claim on each one and on a timer.
 CREATE FUNCTION @extschema@.claim_candidate(agent text, team_id bigint DEFAULT NULL)
 RETURNS json
 LANGUAGE plpgsql VOLATILE
@@ -267,21 +269,28 @@ DECLARE
     picked record;
 BEGIN
     PERFORM @extschema@.check_text_field('agent', agent, 200);
-    SELECT r.team_id, r.id INTO picked
-      FROM @extschema@.reports r
-     WHERE r.status OPERATOR(pg_catalog.=) 'candidate'
-       AND (claim_candidate.team_id IS NULL OR r.team_id OPERATOR(pg_catalog.=) claim_candidate.team_id)
-     ORDER BY r.promoted_at, r.team_id, r.id
-     LIMIT 1
-       FOR UPDATE SKIP LOCKED;
+    -- Two queries, so that each reads its own index of candidates
+    -- (reports_candidates_idx, reports_candidates_all_teams_idx).
+    IF claim_candidate.team_id IS NULL THEN
+        SELECT r.team_id, r.id INTO picked
+          FROM @extschema@.reports r
+         WHERE r.status OPERATOR(pg_catalog.=) 'candidate'
+         ORDER BY r.promoted_at, r.team_id, r.id
+         LIMIT 1
+           FOR UPDATE SKIP LOCKED;
+    ELSE
+        SELECT r.team_id, r.id INTO picked
+          FROM @extschema@.reports r
+         WHERE r.status OPERATOR(pg_catalog.=) 'candidate'
+           AND r.team_id OPERATOR(pg_catalog.=) claim_candidate.team_id
+         ORDER BY r.promoted_at, r.id
+         LIMIT 1
+           FOR UPDATE SKIP LOCKED;
+    END IF;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    PERFORM @extschema@.report_transition(picked.team_id, picked.id, 'in_progress');
-    UPDATE @extschema@.reports r
-       SET claimed_by = agent, claimed_at = pg_catalog.now()
-     WHERE r.team_id OPERATOR(pg_catalog.=) picked.team_id
-       AND r.id OPERATOR(pg_catalog.=) picked.id;
+    PERFORM @extschema@.report_transition(picked.team_id, picked.id, 'in_progress', agent => agent);
     RETURN pg_catalog.row_to_json(x)
       FROM (SELECT picked.team_id,
                    @extschema@.report_signals(picked.team_id, picked.id) AS claimed) x;
@@ -344,10 +353,8 @@ BEGIN
     END IF;
     IF outcome OPERATOR(pg_catalog.=) 'not_actionable' THEN
         -- Back to potential with its weight reset: it must earn promotion again.
-        r := @extschema@.report_transition(team_id, report_id, 'potential', title => title, summary => summary);
-        UPDATE @extschema@.reports x SET total_weight = 0
-         WHERE x.team_id OPERATOR(pg_catalog.=) r.team_id AND x.id OPERATOR(pg_catalog.=) r.id
-        RETURNING * INTO r;
+        r := @extschema@.report_transition(team_id, report_id, 'potential', title => title, summary => summary,
+                                           weight_reset => true);
     ELSE
         r := @extschema@.report_transition(team_id, report_id, outcome,
                                            title => title, summary => summary, error => error);

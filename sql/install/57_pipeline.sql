@@ -39,8 +39,11 @@ BEGIN
         grouped := 0;
         RETURN;
     END IF;
-    -- A row some session keeps locked must not hold up every team.
-    PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
+    -- A row some session keeps locked must not hold up every team (the
+    -- workers wait less than this already).
+    IF pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.=) '0' THEN
+        PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
+    END IF;
     BEGIN
         grouped := @extschema@.group_pending(process_next_team.team_id, max_signals);
     EXCEPTION WHEN OTHERS THEN

@@ -25,9 +25,13 @@
 --
 -- A provider is called as schema.name(team_id bigint) with the builder's
 -- settings: search_path = pg_catalog, pg_temp (qualify names, or give the
--- provider its own SET search_path), TimeZone = UTC, and the privileges of
--- the caller (the extension owner when the call comes through http_handle).
--- Registering is therefore for DBAs only.  A provider orders its lists stably
+-- provider its own SET search_path) and TimeZone = UTC.  It runs with the
+-- rights of its owner, never the builder's (the builder runs as the extension
+-- owner inside http_handle): registration pins the function by OID and its
+-- owner, and a provider that was dropped and re-created, renamed, or given
+-- another owner since is refused (an empty section and a warning) until a
+-- DBA registers it again.  Registering is for DBAs, and only for functions
+-- whose owner the registrant can act as.  A provider orders its lists stably
 -- (the builder keeps that order, only cutting at max_items); a list of strings is
 -- a set and is sorted.  Timestamps may be any dated ISO 8601 text or a
 -- to_json(timestamptz) and are rewritten by signals.iso_time().
@@ -131,10 +135,17 @@ CREATE TABLE @extschema@.profile_providers (
     provider_schema  text NOT NULL,
     provider_name    text NOT NULL,
     registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    registered_by    text NOT NULL DEFAULT CURRENT_USER
+    registered_by    text NOT NULL DEFAULT CURRENT_USER,
+    provider_oid     oid NOT NULL,
+    owner_oid        oid NOT NULL,
+    owner_name       text NOT NULL
 );
 COMMENT ON TABLE @extschema@.profile_providers IS
-'the function that fills each host-application section of the project profile: schema.name(team_id bigint) returning json or jsonb; global, not per team';
+'the function that fills each host-application section of the project profile: schema.name(team_id bigint) returning json or jsonb, pinned by OID and owner at registration; global, not per team';
+COMMENT ON COLUMN @extschema@.profile_providers.provider_oid IS
+'the registered function: a function of the same name with another OID (dropped and re-created, or a restored dump) is refused';
+COMMENT ON COLUMN @extschema@.profile_providers.owner_oid IS
+'the function''s owner at registration: the provider runs as this role, and is refused once the function has another owner';
 GRANT SELECT ON @extschema@.profile_providers TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.profile_providers', '');
 
@@ -150,19 +161,25 @@ $$;
 COMMENT ON FUNCTION @extschema@.compact_json_array(json[]) IS
 'the elements as one JSON array with no whitespace (json_agg would add spaces); NULL gives []';
 
--- The advisory lock key of a team's profile builds (with class 0x5191A1A6).
-CREATE FUNCTION @extschema@.profile_lock_key(team_id bigint)
-RETURNS integer
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT CASE WHEN team_id OPERATOR(pg_catalog.>=) -2147483648
-                 AND team_id OPERATOR(pg_catalog.<=) 2147483647
-                THEN team_id::integer
-                ELSE pg_catalog.hashint8(team_id) END
-$$;
-COMMENT ON FUNCTION @extschema@.profile_lock_key(bigint) IS
-'the second half of the advisory lock key that serialises a team''s profile builds: the team id, or its hash beyond 32 bits';
+-- Wait for the team's profile build lock, held to the end of the transaction.
+-- It is an advisory lock in a class no SQL function reaches, so no role can
+-- hold a team's builds up with pg_advisory_lock().
+CREATE FUNCTION @extschema@.profile_build_lock(team_id bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'signals_profile_build_lock'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION @extschema@.profile_build_lock(bigint) IS
+'take the lock that serialises a team''s profile builds (an advisory lock of a class SQL cannot take), until the transaction ends';
+REVOKE ALL ON FUNCTION @extschema@.profile_build_lock(bigint) FROM PUBLIC;
+
+-- Call a registered provider as its pinned owner (see the top of this file).
+CREATE FUNCTION @extschema@.profile_call_provider(provider oid, owner oid, team_id bigint)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'signals_profile_call_provider'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION @extschema@.profile_call_provider(oid, oid, bigint) IS
+'call provider(team_id) with the rights of owner (which must still own it) in a restricted security context; its result as jsonb';
+REVOKE ALL ON FUNCTION @extschema@.profile_call_provider(oid, oid, bigint) FROM PUBLIC;
 
 -- Check a provider's output against a shape and write it in the shape's key order.
 CREATE FUNCTION @extschema@.profile_conform(shape json, value jsonb, path text, max_items integer DEFAULT NULL)
@@ -320,10 +337,12 @@ BEGIN
         RAISE EXCEPTION 'provider is required'
             USING ERRCODE = 'not_null_violation', COLUMN = 'provider';
     END IF;
-    SELECT n.nspname, p.proname, p.pronargs, p.proargtypes, p.prorettype, p.proretset, p.prokind
+    SELECT n.nspname, p.proname, p.pronargs, p.proargtypes, p.prorettype, p.proretset, p.prokind,
+           p.proowner, a.rolname AS owner_name
       INTO fn
       FROM pg_catalog.pg_proc p
       JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+      JOIN pg_catalog.pg_roles a ON a.oid OPERATOR(pg_catalog.=) p.proowner
      WHERE p.oid OPERATOR(pg_catalog.=) provider;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'function % does not exist', provider
@@ -341,18 +360,30 @@ BEGIN
         RAISE EXCEPTION 'provider %(bigint) is a temporary function', pg_catalog.quote_ident(fn.proname)
             USING ERRCODE = 'invalid_parameter_value', COLUMN = 'provider';
     END IF;
-    INSERT INTO @extschema@.profile_providers AS pp (section, provider_schema, provider_name)
-    VALUES (sec.section, fn.nspname, fn.proname)
+    -- The provider will run as its owner: only a role that can act as that
+    -- owner may hand its function to the builder.
+    IF NOT pg_catalog.pg_has_role(CURRENT_USER, fn.proowner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be able to act as role "%" to register its function % as a provider',
+                        fn.owner_name, provider
+            USING ERRCODE = 'insufficient_privilege', COLUMN = 'provider',
+                  DETAIL = 'A provider runs with the rights of the role that owns it.';
+    END IF;
+    INSERT INTO @extschema@.profile_providers AS pp
+           (section, provider_schema, provider_name, provider_oid, owner_oid, owner_name)
+    VALUES (sec.section, fn.nspname, fn.proname, provider, fn.proowner, fn.owner_name)
     ON CONFLICT ON CONSTRAINT profile_providers_pkey DO UPDATE
        SET provider_schema = excluded.provider_schema,
            provider_name = excluded.provider_name,
+           provider_oid = excluded.provider_oid,
+           owner_oid = excluded.owner_oid,
+           owner_name = excluded.owner_name,
            registered_at = pg_catalog.now(),
            registered_by = CURRENT_USER;
     PERFORM @extschema@.expire_project_profiles();
 END
 $$;
 COMMENT ON FUNCTION @extschema@.register_profile_provider(text, regprocedure) IS
-'make a function (team_id bigint) returning json or jsonb the provider of a project profile section, replacing any other; expires every cached profile';
+'make a function (team_id bigint) returning json or jsonb the provider of a project profile section, replacing any other; pins the function and its owner, as whom it will run; expires every cached profile';
 REVOKE ALL ON FUNCTION @extschema@.register_profile_provider(text, regprocedure) FROM PUBLIC;
 
 -- Remove the provider of a section (DBA only).
@@ -508,7 +539,7 @@ BEGIN
             USING ERRCODE = 'no_data_found', COLUMN = 'team_id';
     END IF;
     FOR sec IN SELECT s.section, s.owner, s.shape, s.empty, s.max_items,
-                      p.provider_schema, p.provider_name
+                      p.provider_schema, p.provider_name, p.provider_oid, p.owner_oid, p.owner_name
                  FROM @extschema@.profile_sections s
                  LEFT JOIN @extschema@.profile_providers p
                         ON p.section OPERATOR(pg_catalog.=) s.section
@@ -525,28 +556,35 @@ BEGIN
             IF part IS NULL THEN
                 RAISE EXCEPTION 'project profile section "%" has no builder', sec.section;
             END IF;
-        ELSIF sec.provider_name IS NOT NULL THEN
-            -- The function is found by name at each build: it may have been
-            -- dropped, or re-created with another signature, since it was registered.
-            SELECT p.oid::pg_catalog.regprocedure::text AS signature, p.prorettype, p.proretset, p.prokind
+        ELSIF sec.provider_oid IS NOT NULL THEN
+            -- The function registered, by OID: it may have been dropped,
+            -- re-created, renamed or given to another owner since.
+            SELECT p.oid::pg_catalog.regprocedure::text AS signature, n.nspname, p.proname,
+                   p.proowner, a.rolname AS owner_name, p.prorettype, p.proretset, p.prokind
               INTO fn
               FROM pg_catalog.pg_proc p
-             WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(
-                       pg_catalog.format('%I.%I(bigint)', sec.provider_schema, sec.provider_name));
-            IF NOT FOUND THEN
-                reason := pg_catalog.format('provider %I.%I(bigint) does not exist',
+              JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+              LEFT JOIN pg_catalog.pg_roles a ON a.oid OPERATOR(pg_catalog.=) p.proowner
+             WHERE p.oid OPERATOR(pg_catalog.=) sec.provider_oid;
+            IF NOT FOUND OR fn.nspname OPERATOR(pg_catalog.<>) sec.provider_schema
+               OR fn.proname OPERATOR(pg_catalog.<>) sec.provider_name THEN
+                reason := pg_catalog.format('provider %I.%I(bigint) was dropped, replaced or renamed since it was registered; register it again',
                                             sec.provider_schema, sec.provider_name);
+            ELSIF fn.proowner OPERATOR(pg_catalog.<>) sec.owner_oid
+                  OR fn.owner_name IS DISTINCT FROM sec.owner_name THEN
+                reason := pg_catalog.format('provider %s is owned by %s, not by %s who owned it when it was registered; register it again',
+                                            fn.signature, coalesce(pg_catalog.quote_ident(fn.owner_name), 'a dropped role'),
+                                            pg_catalog.quote_ident(sec.owner_name));
             ELSIF fn.prokind OPERATOR(pg_catalog.<>) 'f' OR fn.proretset
                   OR NOT fn.prorettype OPERATOR(pg_catalog.=) ANY
                          (ARRAY['pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype]::oid[]) THEN
                 reason := pg_catalog.format('provider %s does not return json or jsonb', fn.signature);
             ELSE
-                -- Each provider runs in its own subtransaction: its failure
-                -- (and anything it wrote) is rolled back, and the build goes on.
+                -- Each provider runs in its own subtransaction, as its owner:
+                -- its failure (and anything it wrote) is rolled back, and the
+                -- build goes on.
                 BEGIN
-                    EXECUTE pg_catalog.format('SELECT %I.%I($1)::pg_catalog.jsonb',
-                                              sec.provider_schema, sec.provider_name)
-                       INTO raw USING team_id;
+                    raw := @extschema@.profile_call_provider(sec.provider_oid, sec.owner_oid, team_id);
                 EXCEPTION WHEN OTHERS THEN
                     -- The payload is read by API keys: it names the failure,
                     -- the server log keeps the provider's own message.
@@ -627,7 +665,7 @@ BEGIN
     -- One build per team at a time.  A concurrent miss waits here, then
     -- finds the row the first one committed (in READ COMMITTED every
     -- statement below sees it).
-    PERFORM pg_catalog.pg_advisory_xact_lock(1368498598, @extschema@.profile_lock_key(team_id));
+    PERFORM @extschema@.profile_build_lock(team_id);
     IF NOT coalesce(force, false) THEN
         SELECT * INTO built FROM @extschema@.project_profile_cached(team_id, true);
         IF FOUND THEN
@@ -636,6 +674,11 @@ BEGIN
     END IF;
     payload := @extschema@.project_profile_build(team_id);
     computed := pg_catalog.clock_timestamp();
+    -- A hot standby cannot store it: the profile is built for this answer only.
+    IF pg_catalog.pg_is_in_recovery() THEN
+        RETURN ROW(team_id, @extschema@.uuid_v7(), @extschema@.profile_source_version(), payload,
+                   computed, computed OPERATOR(pg_catalog.+) @extschema@.profile_ttl());
+    END IF;
     INSERT INTO @extschema@.project_profiles (team_id, source_version, payload, computed_at, expires_at)
     VALUES (team_id, @extschema@.profile_source_version(), payload, computed,
             computed OPERATOR(pg_catalog.+) @extschema@.profile_ttl())
@@ -652,7 +695,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.project_profile_compute(bigint, boolean) IS
-'the team''s fresh project profile row: the newest unexpired row of the current version, else one built now under a per-team advisory lock (always built when force); keeps the newest 10 rows';
+'the team''s fresh project profile row: the newest unexpired row of the current version, else one built now under the team''s build lock (always built when force); keeps the newest 10 rows; on a hot standby, a row built now is returned without being stored';
 
 CREATE TYPE @extschema@.api_project_profile AS (
     profile_id uuid, computed_at text, expires_at text, source_version text, payload json);

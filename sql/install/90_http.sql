@@ -67,7 +67,7 @@ CREATE FUNCTION @extschema@.http_handle(
     body bytea DEFAULT NULL,
     authorization @extschema@.secret DEFAULT NULL)
 RETURNS @extschema@.http_response
-AS 'MODULE_PATHNAME', 'signals_http_handle'
+AS 'MODULE_PATHNAME', 'signals_http_handle_0_2_0'
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
@@ -102,12 +102,10 @@ CREATE FUNCTION @extschema@.routes(
     OUT success_status integer,
     OUT summary text,
     OUT args json,
-    OUT result text)
+    OUT result text,
+    OUT conflict text)
 RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'signals_routes_list'
+AS 'MODULE_PATHNAME', 'signals_routes_list_0_2_0'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.routes() IS
-'the REST API''s routes: method, path, required scope, the domain function serving it, response kind, arguments, and the signals.api_* type of the result ("[]" for an array of it)';
-
--- Let a running PostgREST pick up the new functions.
-NOTIFY pgrst, 'reload schema';
+'the REST API''s routes: method, path, required scope, the domain function serving it, response kind, arguments, the signals.api_* type of the result ("[]" for an array of it), and when the route answers 409 (NULL: never)';

@@ -119,7 +119,8 @@ COMMENT ON FUNCTION @extschema@.openapi_result_schema(text, text) IS
 'the JSON Schema of a route''s success body: its result type, an array of it, or a page of it';
 
 -- The OpenAPI document: one operation per route, with its scope, parameters,
--- body fields, success response and the error responses every route can give.
+-- body fields, success response, the error responses every route can give,
+-- and the 409 of the routes that answer it (signals.routes().conflict).
 CREATE FUNCTION @extschema@.openapi()
 RETURNS json
 LANGUAGE sql STABLE
@@ -127,7 +128,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 WITH route AS (
     SELECT r.method, r.path, r.scope, r.function, r.response, r.success_status,
-           r.summary, r.args, r.result,
+           r.summary, r.args, r.result, r.conflict,
            pg_catalog.lower(r.method) AS verb,
            CASE WHEN pg_catalog.count(*) OVER (PARTITION BY r.function) OPERATOR(pg_catalog.>) 1
                 THEN pg_catalog.split_part(r.function, '.', 2) OPERATOR(pg_catalog.||) '_'
@@ -213,6 +214,12 @@ operation AS (
                    '504', '{"$ref": "#/components/responses/Timeout"}'::jsonb,
                    'default', '{"$ref": "#/components/responses/Error"}'::jsonb)
                OPERATOR(pg_catalog.||)
+               CASE WHEN r.conflict IS NOT NULL
+                    THEN pg_catalog.jsonb_build_object('409', pg_catalog.jsonb_build_object(
+                             'description', r.conflict,
+                             'content', '{"application/json": {"schema": {"$ref": "#/components/schemas/ConflictError"}}}'::jsonb))
+                    ELSE '{}'::jsonb END
+               OPERATOR(pg_catalog.||)
                CASE WHEN EXISTS (SELECT FROM pg_catalog.json_array_elements(r.args) e
                                   WHERE (e OPERATOR(pg_catalog.->>) 'in') OPERATOR(pg_catalog.=) 'body')
                     THEN '{"415": {"$ref": "#/components/responses/UnsupportedMediaType"}}'::jsonb
@@ -265,6 +272,13 @@ SELECT pg_catalog.jsonb_build_object(
                     "detail": {"type": "string"},
                     "attr": {"type": ["string", "null"], "description": "The field at fault, or null."}
                 }
+            },
+            "ConflictError": {
+                "description": "The body of a 409: the object''s state does not allow the request; detail says why.",
+                "allOf": [
+                    {"$ref": "#/components/schemas/Error"},
+                    {"type": "object", "properties": {"type": {"const": "invalid_request"}, "code": {"const": "conflict"}}}
+                ]
             },
             "Page": {
                 "type": "object",

@@ -3,8 +3,14 @@
 -- (signals.grant_team).  These tables also hold user data, so pg_dump keeps
 -- them.  The API keys (which a team's scout tokens reference) are not for SQL
 -- callers at all, and team_roles has its own policy (40_security.sql).
+-- A function, not a one-off block, so that upgrade scripts call it again
+-- for the tables they add.
 
-DO $$
+CREATE FUNCTION @extschema@.secure_team_tables()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
     t name;
 BEGIN
@@ -20,11 +26,20 @@ BEGIN
          ORDER BY c.relname
     LOOP
         EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE pg_catalog.format(
-            'CREATE POLICY team_isolation ON @extschema@.%I
-                 USING (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))
-                 WITH CHECK (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))', t);
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
+                        WHERE p.polrelid OPERATOR(pg_catalog.=) pg_catalog.format('@extschema@.%I', t)::regclass
+                          AND p.polname OPERATOR(pg_catalog.=) 'team_isolation') THEN
+            EXECUTE pg_catalog.format(
+                'CREATE POLICY team_isolation ON @extschema@.%I
+                     USING (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))
+                     WITH CHECK (team_id OPERATOR(pg_catalog.=) ANY (@extschema@.visible_team_ids()))', t);
+        END IF;
         PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('@extschema@.%I', t), '');
     END LOOP;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.secure_team_tables() IS
+'give every team-keyed table of the extension its row-level security policy and register it for pg_dump; run by the install script and again by upgrade scripts that add tables (only inside CREATE or ALTER EXTENSION)';
+REVOKE ALL ON FUNCTION @extschema@.secure_team_tables() FROM PUBLIC;
+
+SELECT @extschema@.secure_team_tables();
