@@ -50,8 +50,8 @@
 
 #define PROBE_FEATURES 12
 #define PREFETCH_FEATURES 16
-#define SCORED_MEMBERS 16
-#define POST_FEATURES 24
+#define SCORED_MEMBERS 8
+#define POST_FEATURES 12
 
 extern Datum signals_uuid_v7(PG_FUNCTION_ARGS);
 
@@ -119,7 +119,6 @@ grouping_report_entry(GroupingCall *gc, const pg_uuid_t *id, bool *found)
 		r->add_count = 0;
 		r->products = NIL;
 		r->title = NULL;
-		r->order = list_length(gc->reports);
 		gc->reports = lappend(gc->reports, r);
 	}
 	return r;

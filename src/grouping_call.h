@@ -48,7 +48,6 @@ typedef struct BReport
 	int			add_count;
 	List	   *products;		/* distinct products of the signals added */
 	char	   *title;
-	int			order;			/* index in the chunk's report list */
 } BReport;
 
 /* An earlier signal (a report's member); entry of members_by_id. */
