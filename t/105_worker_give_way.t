@@ -138,7 +138,7 @@ emit($_, 1500, "reindex$_") for 1 .. 4;
 my @failed;
 for my $round (1 .. 3)
 {
-	for my $table (qw(signals reports grouping_postings grouping_reports grouping_dedupe))
+	for my $table (qw(signals reports grouping_postings grouping_members grouping_dedupe))
 	{
 		eval { psql($db, "REINDEX TABLE signals.$table;") };
 		push @failed, "$table: $@" if $@;
@@ -162,11 +162,13 @@ for my $team (1, 2)
 sub index_rows
 {
 	my ($team) = @_;
-	return psql($db, "SELECT count(*) FROM signals.grouping_reports WHERE team_id = $team AND report_id = '$deleted{$team}'");
+	return psql($db, "SELECT (count(*) > 0)::int FROM signals.grouping_members m JOIN signals.signals s"
+		. " ON s.team_id = m.team_id AND s.id = m.signal_id"
+		. " WHERE m.team_id = $team AND s.report_id = '$deleted{$team}'");
 }
 is(index_rows(1) . index_rows(2), '11', 'both deleted reports have grouping index rows');
 $mark = log_mark();
-$locker = background_psql($db, "BEGIN; SELECT FROM signals.grouping_reports WHERE team_id = 1 FOR UPDATE; SELECT pg_sleep(8); COMMIT;");
+$locker = background_psql($db, "BEGIN; SELECT FROM signals.grouping_members WHERE team_id = 1 FOR UPDATE; SELECT pg_sleep(8); COMMIT;");
 sleep 0.5;
 psql($db, "ALTER SYSTEM SET signals.prune_interval = '1s'; SELECT pg_reload_conf();");
 ok(wait_until(sub { index_rows(2) == 0 }, 20), 'team 2 is pruned');

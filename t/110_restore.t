@@ -18,6 +18,9 @@ my $dumps = tempdir('dumps-XXXXXX', DIR => $ENV{SIGNALS_TEST_TMP}, CLEANUP => 1)
 psql('postgres', 'DROP DATABASE IF EXISTS t_restore_src WITH (FORCE); CREATE DATABASE t_restore_src;');
 psql('t_restore_src', 'SET client_min_messages = warning; CREATE EXTENSION signals CASCADE;');
 psql_file('t_restore_src', 't/lib/load.sql');
+# an external judge's pending decision, so that grouping_judgments has a row too
+psql('t_restore_src', "INSERT INTO signals.grouping_judgments (team_id, signal_id, deadline, candidates)"
+	. " SELECT team_id, id, now() + interval '1 hour', '[]' FROM signals.signals ORDER BY id LIMIT 1");
 my $before = psql_file('t_restore_src', 't/lib/state.sql');
 my @empty = map { /^table (\S+) 0 / ? $1 : () } split /\n/, $before;
 is_deeply(\@empty, [], 'every table the dump keeps holds rows')
