@@ -56,7 +56,9 @@ token=$($psql -At -c "SELECT token FROM bench_key")
 report=$($psql -At -c "SELECT id FROM signals.reports WHERE team_id = 1 ORDER BY id LIMIT 1 OFFSET 500")
 
 gateway="$bindir/signals-gateway"
-"$gateway" --port="$port" --threads="$conns" --dbname=postgres \
+user_option=
+[ "$(id -u)" != 0 ] || user_option=--user=nobody    # it never serves as root
+"$gateway" --port="$port" --threads="$conns" --dbname=postgres $user_option \
     --access-log="$CLUSTER_DIR/access.log" 2>"$CLUSTER_DIR/gateway.log" &
 gw_pid=$!
 trap 'kill $gw_pid 2>/dev/null; stop_throwaway_cluster' EXIT INT TERM
@@ -65,10 +67,10 @@ until grep -q "listening on" "$CLUSTER_DIR/gateway.log"; do
     sleep 0.1; i=$((i + 1)); [ $i -lt 100 ] || { cat "$CLUSTER_DIR/gateway.log"; exit 1; }
 done
 url="http://127.0.0.1:$port"
-headers="{\"host\": \"127.0.0.1:$port\", \"authorization\": \"Bearer $token\"}"
+headers="{\"host\": \"127.0.0.1:$port\"}"
 
 cat > "$CLUSTER_DIR/call.sql" <<'SQL'
-SELECT status, headers, body FROM signals.http_handle('GET', :path, '', :headers::jsonb, NULL::bytea);
+SELECT status, headers, body FROM signals.http_handle('GET', :path, '', :headers::jsonb, NULL::bytea, :authorization);
 SQL
 chmod 644 "$CLUSTER_DIR/call.sql"
 
@@ -112,7 +114,7 @@ run() {
         rm -f "$CLUSTER_DIR"/pglog.*
         "$bindir/pgbench" -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$CLUSTER_DIR/call.sql" \
             -l --log-prefix="$CLUSTER_DIR/pglog" \
-            -D path="$path" -D headers="$headers" >"$CLUSTER_DIR/pgbench.out" 2>&1 &
+            -D path="$path" -D headers="$headers" -D authorization="Bearer $token" >"$CLUSTER_DIR/pgbench.out" 2>&1 &
         pgbench_pid=$!
         sleep 1; pb0=$(backend_ticks pgbench); sleep $((seconds - 2)); pb1=$(backend_ticks pgbench)
         wait $pgbench_pid

@@ -72,7 +72,7 @@ SQL
 cat > "$CLUSTER_DIR/route.sql" <<'SQL'
 SELECT status FROM signals.http_handle('GET', '/api/projects/1/signals/scout/project_profile/current/',
     'force_refresh=true',
-    jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM bench_token)));
+    '{}', NULL::bytea, 'Bearer ' || (SELECT token FROM bench_token));
 SQL
 chmod 644 "$CLUSTER_DIR/route.sql"
 echo "GET scout/project_profile/current/?force_refresh=true as the scout token (pgbench, 1 client, 200 requests):"

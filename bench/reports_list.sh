@@ -74,9 +74,9 @@ run() {
     query=$2
     cat > "$CLUSTER_DIR/list.sql" <<EOF
 SELECT status FROM signals.http_handle('GET', '/api/projects/1/signals/reports/', '$query',
-    '{"authorization": "Bearer $token", "host": "bench.test"}', NULL::bytea);
+    '{"host": "bench.test"}', NULL::bytea, 'Bearer $token');
 EOF
-    count=$($psql -t -A -c "SELECT (body::jsonb ->> 'count') || ' ' || status FROM signals.http_handle('GET', '/api/projects/1/signals/reports/', '$query', '{\"authorization\": \"Bearer $token\"}', NULL::bytea)")
+    count=$($psql -t -A -c "SELECT (body::jsonb ->> 'count') || ' ' || status FROM signals.http_handle('GET', '/api/projects/1/signals/reports/', '$query', '{}', NULL::bytea, 'Bearer $token')")
     rm -f "$CLUSTER_DIR"/pgbench_log.*
     (cd "$CLUSTER_DIR" && "$bindir/pgbench" -n -M prepared -c 1 -t "$requests" -l -f list.sql >/dev/null 2>&1)
     cat "$CLUSTER_DIR"/pgbench_log.* | awk '{print $3}' | sort -n | awk -v name="$name" -v count="$count" '

@@ -25,6 +25,9 @@ enum
 	OPT_MAX_URL,
 	OPT_MAX_HEADERS,
 	OPT_MAX_CONNECTIONS,
+	OPT_MAX_CLIENT_CONNECTIONS,
+	OPT_MAX_MEMORY,
+	OPT_HEADER_TIMEOUT,
 	OPT_REQUEST_TIMEOUT,
 	OPT_STATEMENT_TIMEOUT,
 	OPT_CONNECT_TIMEOUT,
@@ -32,7 +35,8 @@ enum
 	OPT_RECONNECT_MAX,
 	OPT_CORS_ORIGIN,
 	OPT_ACCESS_LOG,
-	OPT_PID_FILE
+	OPT_PID_FILE,
+	OPT_USER
 };
 
 static const struct option long_options[] = {
@@ -46,6 +50,9 @@ static const struct option long_options[] = {
 	{"max-url", required_argument, NULL, OPT_MAX_URL},
 	{"max-headers", required_argument, NULL, OPT_MAX_HEADERS},
 	{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+	{"max-connections-per-client", required_argument, NULL, OPT_MAX_CLIENT_CONNECTIONS},
+	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	{"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
 	{"statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT},
 	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
@@ -54,10 +61,11 @@ static const struct option long_options[] = {
 	{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
 	{"access-log", required_argument, NULL, OPT_ACCESS_LOG},
 	{"pid-file", required_argument, NULL, OPT_PID_FILE},
+	{"user", required_argument, NULL, OPT_USER},
 	{NULL, 0, NULL, 0}
 };
 
-/* Two threads per CPU: each spends most of a request waiting on its backend. */
+/* Two workers per CPU: each spends most of a request waiting on its backend. */
 static int
 default_threads(void)
 {
@@ -76,8 +84,8 @@ usage(const GatewayConfig *d)
 	printf("signals-gateway serves the signals REST API over HTTP.\n"
 		   "\n"
 		   "Each request becomes one call of signals.http_handle() on one of a fixed\n"
-		   "pool of database connections (one per server thread).  The gateway also\n"
-		   "serves GET /healthz (liveness), GET /readyz (database reachable) and\n"
+		   "pool of database connections (one per worker thread).  The gateway also\n"
+		   "serves GET /healthz (liveness), GET /readyz (the API answers) and\n"
 		   "GET /api/schema/ (the OpenAPI document, without authentication).\n"
 		   "\n"
 		   "Usage:\n"
@@ -86,7 +94,7 @@ usage(const GatewayConfig *d)
 		   "Options:\n"
 		   "  -l, --listen=ADDRESS         IP address to listen on (default %s)\n"
 		   "  -p, --port=PORT              TCP port (default %d)\n"
-		   "  -t, --threads=N              server threads and database connections\n"
+		   "  -t, --threads=N              worker threads, each with a database connection\n"
 		   "                               (default %d: two per CPU)\n"
 		   "  -d, --dbname=CONNINFO        database name, connection string or URI;\n"
 		   "                               the PG* environment fills in the rest\n"
@@ -94,6 +102,16 @@ usage(const GatewayConfig *d)
 		   "      --max-url=BYTES          longest request target (default %zu; 414 above)\n"
 		   "      --max-headers=BYTES      most header bytes (default %zu; 431 above)\n"
 		   "      --max-connections=N      most open client connections (default %d)\n"
+		   "      --max-connections-per-client=N\n"
+		   "                               most of them from one client address (an IPv6\n"
+		   "                               /64); more get 429 (default: an eighth of\n"
+		   "                               --max-connections)\n"
+		   "      --max-memory=BYTES       most memory for request buffers, bodies and\n"
+		   "                               responses together; a request over it gets\n"
+		   "                               503 with Retry-After (default %zu)\n"
+		   "      --header-timeout=SECS    a request's headers must arrive within this\n"
+		   "                               time of their first byte (of the connection,\n"
+		   "                               for its first request), else 408 (default %d)\n"
 		   "      --request-timeout=SECS   close a connection idle this long, or whose\n"
 		   "                               request body takes longer (default %d)\n"
 		   "      --statement-timeout=MS   database statement timeout, 0 for none; a\n"
@@ -111,18 +129,23 @@ usage(const GatewayConfig *d)
 		   "      --access-log=FILE        one line per request to FILE, \"-\" for stdout,\n"
 		   "                               \"off\" for none (default \"-\")\n"
 		   "      --pid-file=FILE          write the process id to FILE\n"
+		   "      --user=USER              run as USER once the port is bound and the\n"
+		   "                               logs are open; required when started as root\n"
 		   "  -V, --version                print the version and exit\n"
 		   "  -h, --help                   print this help and exit\n"
 		   "\n"
 		   "Environment:\n"
 		   "  PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGPASSFILE, PGSSLMODE,\n"
 		   "  PGAPPNAME, PGOPTIONS and the other libpq variables apply to the database\n"
-		   "  connections; the role needs EXECUTE on signals.http_handle().\n"
+		   "  connections; the role needs EXECUTE on signals.http_handle().  Give it\n"
+		   "  log_parameter_max_length = 0 (ALTER ROLE ... SET) so that the server\n"
+		   "  never logs request bodies; the token is never logged in any case.\n"
 		   "\n"
 		   "Signals:\n"
 		   "  SIGTERM, SIGINT  graceful shutdown (exit status 0)\n",
 		   d->listen_address, d->port, d->threads, d->max_body, d->max_url,
-		   d->max_headers, d->max_connections, d->request_timeout,
+		   d->max_headers, d->max_connections, d->max_memory, d->header_timeout,
+		   d->request_timeout,
 		   d->statement_timeout, d->connect_timeout, d->shutdown_timeout,
 		   d->reconnect_max);
 }
@@ -168,6 +191,9 @@ config_parse(GatewayConfig *config, int argc, char **argv)
 	config->max_url = 8192;
 	config->max_headers = 16384;
 	config->max_connections = 1024;
+	config->max_client_connections = 0;	/* set from max_connections below */
+	config->max_memory = 256 * 1024 * 1024;
+	config->header_timeout = 10;
 	config->request_timeout = 30;
 	config->statement_timeout = 10000;
 	config->connect_timeout = 5;
@@ -214,6 +240,17 @@ config_parse(GatewayConfig *config, int argc, char **argv)
 				config->max_connections = (int) parse_number("max-connections", optarg,
 															 1, 1000000);
 				break;
+			case OPT_MAX_CLIENT_CONNECTIONS:
+				config->max_client_connections =
+					(int) parse_number("max-connections-per-client", optarg, 1, 1000000);
+				break;
+			case OPT_MAX_MEMORY:
+				config->max_memory = (size_t) parse_number("max-memory", optarg, 65536,
+															1024LL * 1024 * 1024 * 1024);
+				break;
+			case OPT_HEADER_TIMEOUT:
+				config->header_timeout = (int) parse_number("header-timeout", optarg, 1, 3600);
+				break;
 			case OPT_REQUEST_TIMEOUT:
 				config->request_timeout = (int) parse_number("request-timeout", optarg,
 															 1, 86400);
@@ -247,6 +284,11 @@ config_parse(GatewayConfig *config, int argc, char **argv)
 			case OPT_PID_FILE:
 				config->pid_file = optarg;
 				break;
+			case OPT_USER:
+				if (optarg[0] == '\0')
+					bad_option("user", optarg, "expected a user name");
+				config->user = optarg;
+				break;
 			default:
 				fprintf(stderr, "Try \"signals-gateway --help\" for more information.\n");
 				config_free(config);
@@ -260,6 +302,11 @@ config_parse(GatewayConfig *config, int argc, char **argv)
 		config_free(config);
 		exit(2);
 	}
+	if (config->max_client_connections == 0)
+		config->max_client_connections = config->max_connections >= 16 ?
+			config->max_connections / 8 : config->max_connections;
+	if (config->max_client_connections > config->max_connections)
+		config->max_client_connections = config->max_connections;
 }
 
 void

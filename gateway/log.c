@@ -17,9 +17,11 @@
  *
  * The request target is printed as received, with quotes, backslashes and
  * bytes outside printable ASCII written as \xHH, and cut at 1024 bytes.
- * A status of 0 means the request ended before a response was queued
- * (the client went away, or the request was malformed or too large for
- * libmicrohttpd to hand it to us).
+ * Anything shaped like an API token ("phx_" and letters and digits) is
+ * printed as "phx_...": tokens belong in the Authorization header, which
+ * is never logged, but a client may put one in a URL by mistake.
+ * A status of 0 means the client went away before its response was sent.
+ * Connections refused at accept (too many) are logged as "- -".
  *
  * Server messages (startup, database state changes, errors) go to stderr.
  *
@@ -38,6 +40,7 @@
 #include "strbuf.h"
 
 #define MAX_LOGGED_URI 1024
+#define TOKEN_MIN_SECRET 8		/* letters and digits after "phx_" masked */
 #define ACCESS_BUFFER_MAX (8 * 1024 * 1024)	/* beyond this, lines are dropped */
 #define ACCESS_BATCH (256 * 1024)	/* a full batch wakes the writer at once */
 #define ACCESS_DELAY_MS 100		/* else it writes every this often */
@@ -185,6 +188,23 @@ format_now(char *out)
 }
 
 /*
+ * Length of the API token at p ("phx_" or "phs_" and at least
+ * TOKEN_MIN_SECRET letters and digits), or 0 when there is none there.
+ */
+static size_t
+token_length(const char *p)
+{
+	size_t		n = 4;
+
+	if (p[0] != 'p' || p[1] != 'h' || (p[2] != 'x' && p[2] != 's') || p[3] != '_')
+		return 0;
+	while ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'a' && p[n] <= 'z') ||
+		   (p[n] >= 'A' && p[n] <= 'Z'))
+		n++;
+	return n - 4 >= TOKEN_MIN_SECRET ? n : 0;
+}
+
+/*
  * Append s to buf with control characters and bytes from 0x7f up written as
  * \xHH, and (when quoted) quotes and backslashes too, so that a line is one
  * line and a quoted field cannot end early.
@@ -197,10 +217,21 @@ append_sanitized(StrBuf *buf, const char *s, size_t max, bool quoted)
 
 	for (const unsigned char *p = (const unsigned char *) s; *p; p++, n++)
 	{
+		size_t		token;
+
 		if (n >= max)
 		{
 			strbuf_append_str(buf, "...");
 			break;
+		}
+		if ((token = token_length((const char *) p)) > 0)
+		{
+			/* An API token (in a URL by mistake) is never logged. */
+			strbuf_append(buf, (const char *) p, 4);
+			strbuf_append_str(buf, "...");
+			p += token - 1;
+			n += token - 1;
+			continue;
 		}
 		if (*p < 0x20 || *p >= 0x7f || (quoted && (*p == '"' || *p == '\\')))
 		{

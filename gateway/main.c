@@ -3,9 +3,11 @@
  * main.c
  *	  signals-gateway: a small HTTP front for the signals REST API.
  *
- * Startup: parse the command line, open the access log, open the database
+ * Startup: parse the command line, bind the port, open the access log and
+ * write the pid file; as root, become --user; then open the database
  * connections (a database that is down is not fatal: requests get 503
- * until it is back), start the server threads, write the pid file.
+ * until it is back) and start the workers, the I/O threads and the
+ * acceptor.
  *
  * Shutdown, on SIGTERM or SIGINT: stop accepting connections, let the
  * requests in flight finish (up to --shutdown-timeout, after which running
@@ -27,9 +29,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "config.h"
+#include "dispatch.h"
+#include "handler.h"
 #include "log.h"
 #include "pool.h"
+#include "privileges.h"
 #include "server.h"
 
 /* After cancelling statements at shutdown, how long their requests get to answer. */
@@ -90,6 +96,11 @@ main(int argc, char **argv)
 	int			port;
 
 	config_parse(&config, argc, argv);
+	if (!privileges_check(config.user))
+	{
+		config_free(&config);
+		return 2;
+	}
 
 	/* Before any thread starts, so that every thread inherits the mask. */
 	sigemptyset(&signals);
@@ -98,6 +109,14 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* What may need root: the port, the log file, the pid file. */
+	if (!server_listen(&config, &port))
+	{
+		log_message(LOG_LEVEL_ERROR, "could not listen on %s port %d: %s",
+					config.listen_address, config.port, strerror(errno));
+		config_free(&config);
+		return 1;
+	}
 	if (!log_open_access(config.access_log))
 	{
 		log_message(LOG_LEVEL_ERROR, "could not open access log \"%s\": %s",
@@ -105,20 +124,28 @@ main(int argc, char **argv)
 		config_free(&config);
 		return 1;
 	}
-
-	pool_init(&config);
-	if (!server_start(&config, &port))
+	if (config.pid_file != NULL && !write_pid_file(config.pid_file))
+		log_message(LOG_LEVEL_WARNING, "could not write pid file \"%s\": %s",
+					config.pid_file, strerror(errno));
+	if (!privileges_drop(config.user))
 	{
-		log_message(LOG_LEVEL_ERROR, "could not listen on %s port %d: %s",
-					config.listen_address, config.port, strerror(errno));
+		log_close_access();
+		config_free(&config);
+		return 1;
+	}
+
+	budget_init(config.max_memory);
+	handler_init(&config);
+	pool_init(&config);
+	if (!dispatch_start(config.threads) || !server_start())
+	{
+		log_message(LOG_LEVEL_ERROR, "could not start the server threads");
+		dispatch_stop();
 		pool_close();
 		log_close_access();
 		config_free(&config);
 		return 1;
 	}
-	if (config.pid_file != NULL && !write_pid_file(config.pid_file))
-		log_message(LOG_LEVEL_WARNING, "could not write pid file \"%s\": %s",
-					config.pid_file, strerror(errno));
 	log_message(LOG_LEVEL_INFO, "listening on %s%s%s:%d with %d threads",
 				strchr(config.listen_address, ':') ? "[" : "", config.listen_address,
 				strchr(config.listen_address, ':') ? "]" : "", port, config.threads);
@@ -130,10 +157,15 @@ main(int argc, char **argv)
 				sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_quiesce();
 	drain(config.shutdown_timeout);
+	dispatch_stop();
 	server_stop();
 	pool_close();
+	/* Every connection is gone: whatever the budget still holds was lost track of. */
+	if (budget_used() != 0)
+		log_message(LOG_LEVEL_WARNING, "memory budget: %zu bytes still counted at exit", budget_used());
+	/* As --user, the pid file's directory may no longer be writable: no matter. */
 	if (config.pid_file != NULL)
-		unlink(config.pid_file);
+		(void) unlink(config.pid_file);
 	log_message(LOG_LEVEL_INFO, "stopped");
 	log_close_access();
 	config_free(&config);

@@ -1,12 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * pool.c
- *	  The fixed pool of database connections, one per server thread.
+ *	  The fixed pool of database connections: one per worker thread, and one
+ *	  for readiness checks.
  *
- * Server thread i (server.c) uses slot i and no other, so a connection is
- * only ever used by one thread and needs no locking (except for the cancel
- * handle, which the main thread uses at shutdown).  A slot prepares its
- * statements once per connection, on first use.
+ * Worker i (dispatch.c) uses slot i and no other, so a connection is only
+ * ever used by one thread and needs no locking (except for the cancel
+ * handle, which the main thread uses at shutdown).  The last slot belongs
+ * to the readiness worker, so that /readyz never waits behind API calls;
+ * it connects on first use.  A slot prepares its statements once per
+ * connection, on first use.
  *
  * Statements run asynchronously with a deadline (the statement timeout plus
  * a second): if the server has not answered by then, the query is cancelled,
@@ -17,8 +20,11 @@
  * request.  While reconnecting fails, attempts back off exponentially (50 ms
  * doubling up to --reconnect-max), and requests in between are answered at
  * once with CALL_UNAVAILABLE and the time left to wait (for Retry-After).
- * An idle connection that the server closed (say, on a restart) is noticed
- * before it is used, so the first request after a restart does not fail.
+ * Before each use the connection's socket is polled (no wait): an idle
+ * connection has nothing to read, so anything there means the server ended
+ * the session (a restart sends a FATAL error, then closes), and the slot
+ * reconnects at once.  So the first request after a restart gets a real
+ * answer, not a 503.
  *
  *-------------------------------------------------------------------------
  */
@@ -46,8 +52,6 @@
 /* Beyond the statement timeout, how long before the client gives up. */
 #define DEADLINE_GRACE_US (1000 * 1000)
 #define BACKOFF_FIRST_MS 50
-/* A connection idle longer than this is checked before use. */
-#define IDLE_CHECK_US (1000 * 1000)
 
 struct Slot
 {
@@ -59,7 +63,8 @@ struct Slot
 	unsigned	prepared;		/* bit per Statement prepared on conn */
 	int			failures;		/* consecutive failed connection attempts */
 	int64_t		next_attempt;	/* monotonic us: no reconnect before this */
-	int64_t		last_used;		/* monotonic us of the last statement */
+	int64_t		failed_at;		/* monotonic us of the last failed attempt */
+	bool		terminated;		/* the server sent FATAL while we were idle */
 };
 
 typedef struct StatementDef
@@ -67,15 +72,19 @@ typedef struct StatementDef
 	const char *name;
 	const char *sql;
 	int			nparams;
-	unsigned int types[5];
+	unsigned int types[6];
 } StatementDef;
 
 static const StatementDef statements[STMT_COUNT] = {
+	/* $6, the Authorization header, is a signals.secret: never logged. */
 	[STMT_ROUTER] = {"router",
-		"SELECT status, headers, body FROM signals.http_handle($1, $2, $3, $4, $5)",
-	5, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, BYTEAOID}},
+		"SELECT status, headers, body FROM signals.http_handle($1, $2, $3, $4, $5, $6)",
+	6, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, BYTEAOID, 0}},
 	[STMT_OPENAPI] = {"openapi", "SELECT signals.openapi()::text", 0, {0}},
-	[STMT_READY] = {"ready", "SELECT 1", 0, {0}},
+	/* The API itself answers: a path no route has is 404 from the router. */
+	[STMT_READY] = {"ready",
+		"SELECT status FROM signals.http_handle('GET', '/api/projects/0/signals/', '', '{}', NULL::bytea, NULL)",
+	0, {0}},
 };
 
 typedef enum WaitOutcome
@@ -89,15 +98,23 @@ static const GatewayConfig *pool_config;
 static Slot *slots;
 static int	nslots;
 static atomic_int database_down;	/* whether the outage was logged */
+static _Atomic int64_t last_connected;	/* monotonic us of any slot's last connection */
 
 
-/* Server notices (there should be none) go to the server log. */
+/*
+ * Server notices (there should be none) go to the server log.  A FATAL one
+ * arrives when the server ends an idle session: the slot must reconnect.
+ */
 static void
-log_notice(void *arg, const char *message)
+receive_notice(void *arg, const PGresult *res)
 {
+	Slot	   *slot = arg;
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *message = PQresultErrorMessage(res);
 	size_t		len = strlen(message);
 
-	(void) arg;
+	if (severity != NULL && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
+		slot->terminated = true;
 	while (len > 0 && message[len - 1] == '\n')
 		len--;
 	log_message(LOG_LEVEL_INFO, "database: %.*s", (int) len, message);
@@ -138,6 +155,7 @@ slot_drop(Slot *slot, const char *why)
 	PQfinish(slot->conn);
 	slot->conn = NULL;
 	slot->prepared = 0;
+	slot->terminated = false;
 }
 
 /* Open the slot's connection; false (and the backoff advanced) on failure. */
@@ -181,14 +199,16 @@ slot_connect(Slot *slot)
 			PQsetnonblocking(conn, 1) == 0)
 		{
 			PQclear(res);
-			PQsetNoticeProcessor(conn, log_notice, NULL);
+			PQsetNoticeReceiver(conn, receive_notice, slot);
 			pthread_mutex_lock(&slot->cancel_lock);
 			slot->cancel = PQgetCancel(conn);
 			pthread_mutex_unlock(&slot->cancel_lock);
 			slot->conn = conn;
 			slot->prepared = 0;
+			slot->terminated = false;
 			slot->failures = 0;
 			slot->next_attempt = 0;
+			atomic_store(&last_connected, monotonic_us());
 			if (atomic_exchange(&database_down, 0))
 				log_message(LOG_LEVEL_INFO, "database connection restored");
 			return true;
@@ -209,7 +229,8 @@ slot_connect(Slot *slot)
 		if (delay_ms > pool_config->reconnect_max)
 			delay_ms = pool_config->reconnect_max;
 		slot->failures++;
-		slot->next_attempt = monotonic_us() + delay_ms * 1000;
+		slot->failed_at = monotonic_us();
+		slot->next_attempt = slot->failed_at + delay_ms * 1000;
 	}
 	return false;
 }
@@ -226,28 +247,51 @@ retry_after(const Slot *slot)
 }
 
 /*
+ * Whether the idle connection is still the server's: nothing to read on its
+ * socket.  Anything there (a FATAL error, EOF, a ParameterStatus after a
+ * promotion) is read; the connection is kept only if libpq still finds it
+ * sound and the server did not end the session.
+ */
+static bool
+slot_still_open(Slot *slot)
+{
+	struct pollfd pfd;
+
+	pfd.fd = PQsocket(slot->conn);
+	pfd.events = POLLIN;
+	if (PQstatus(slot->conn) != CONNECTION_OK || pfd.fd < 0 || slot->terminated)
+		return false;
+	/* A FATAL error and the EOF after it may come in two reads. */
+	for (int reads = 0; reads < 4; reads++)
+	{
+		int			rc = poll(&pfd, 1, 0);
+
+		if (rc == 0)
+			return true;
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0 || !PQconsumeInput(slot->conn) || PQstatus(slot->conn) != CONNECTION_OK ||
+			PQisBusy(slot->conn) || slot->terminated)
+			return false;
+	}
+	return false;
+}
+
+/*
  * Make sure the slot has a usable connection: notice one the server has
  * closed while it sat idle (a restart), and reconnect unless backing off.
- * A connection in steady use is not checked (that read would cost a system
- * call per request); if it fails, the request gets a 503.
  */
 static bool
 slot_ensure(Slot *slot)
 {
 	if (slot->conn != NULL)
 	{
-		int64_t		now = monotonic_us();
-		bool		busy = now - slot->last_used < IDLE_CHECK_US;
-
-		slot->last_used = now;
-		/* Reads whatever arrived while idle: a termination notice, EOF. */
-		if (PQstatus(slot->conn) == CONNECTION_OK &&
-			(busy || (PQconsumeInput(slot->conn) && PQstatus(slot->conn) == CONNECTION_OK &&
-					  !PQisBusy(slot->conn))))
+		if (slot_still_open(slot))
 			return true;
-		slot_drop(slot, "connection lost while idle");
+		slot_drop(slot, "connection closed by the server while idle");
 	}
-	if (monotonic_us() < slot->next_attempt)
+	/* Backing off, unless another slot has connected since this one failed. */
+	if (monotonic_us() < slot->next_attempt && atomic_load(&last_connected) < slot->failed_at)
 		return false;
 	return slot_connect(slot);
 }
@@ -403,11 +447,17 @@ finish_command(Slot *slot, int64_t deadline, CallResult *result)
 	return NULL;
 }
 
-/* Slot i of the pool, for server thread i. */
+/* Slot i of the pool, for worker i; pool_ready_slot() is the readiness worker's. */
 Slot *
 pool_slot(int i)
 {
-	return (i >= 0 && i < nslots) ? &slots[i] : NULL;
+	return (i >= 0 && i < nslots - 1) ? &slots[i] : NULL;
+}
+
+Slot *
+pool_ready_slot(void)
+{
+	return &slots[nslots - 1];
 }
 
 /*
@@ -470,7 +520,7 @@ pool_init(const GatewayConfig *config)
 	int			connected = 0;
 
 	pool_config = config;
-	nslots = config->threads;
+	nslots = config->threads + 1;
 	slots = xmalloc(sizeof(Slot) * nslots);
 	memset(slots, 0, sizeof(Slot) * nslots);
 	for (int i = 0; i < nslots; i++)
@@ -478,15 +528,15 @@ pool_init(const GatewayConfig *config)
 		slots[i].index = i;
 		pthread_mutex_init(&slots[i].cancel_lock, NULL);
 		/* After a failure the rest connect on first use: start listening now. */
-		if (connected == i && slot_connect(&slots[i]))
+		if (i < config->threads && connected == i && slot_connect(&slots[i]))
 			connected++;
 	}
-	log_message(LOG_LEVEL_INFO, "%d of %d database connections open", connected, nslots);
+	log_message(LOG_LEVEL_INFO, "%d of %d database connections open", connected, config->threads);
 }
 
 /*
  * Cancel the statements running now (from any thread): at the end of a
- * graceful shutdown, so that server threads waiting on the database return.
+ * graceful shutdown, so that workers waiting on the database return.
  * Returns how many were cancelled.
  */
 int
@@ -507,7 +557,7 @@ pool_cancel_all(void)
 	return cancelled;
 }
 
-/* Close every connection; the server threads must have stopped. */
+/* Close every connection; the workers must have stopped. */
 void
 pool_close(void)
 {

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * pool.h
- *	  The fixed pool of database connections, one per server thread.
+ *	  The fixed pool of database connections: one per worker thread, and one
+ *	  for readiness checks.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,9 +18,9 @@
 /* The statements a connection prepares (on first use). */
 typedef enum Statement
 {
-	STMT_ROUTER,				/* signals.http_handle($1, ..., $5) */
+	STMT_ROUTER,				/* signals.http_handle($1, ..., $6) */
 	STMT_OPENAPI,				/* signals.openapi() */
-	STMT_READY,					/* SELECT 1 */
+	STMT_READY,					/* a cheap call of signals.http_handle() */
 	STMT_COUNT
 } Statement;
 
@@ -45,6 +46,7 @@ extern void pool_init(const GatewayConfig *config);
 extern void pool_close(void);
 extern int	pool_cancel_all(void);
 extern Slot *pool_slot(int i);
+extern Slot *pool_ready_slot(void);
 extern void pool_call(Slot *slot, Statement stmt, int nparams,
 					  const char *const *values, const int *lengths,
 					  const int *formats, CallResult *result);

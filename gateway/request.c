@@ -1,67 +1,44 @@
 /*-------------------------------------------------------------------------
  *
  * request.c
- *	  Translating between HTTP and signals.http_handle(): the request's
- *	  target, headers and body in; status, header lines and body out.
+ *	  One HTTP request as the gateway holds it, and what the router gets
+ *	  from it: target, headers (as JSON), Authorization, body.
  *
  * The router wants the path still percent-encoded (it decodes each segment
  * itself, so that an encoded slash or ".." can never move between routes)
- * and the query string exactly as sent.  libmicrohttpd would decode both, so
- * the request target is copied as received, before it parses it (see the
- * URI callback in server.c), and split here.
- *
- * The request headers become a JSON object with lower-case names, built by
- * hand; repeated headers are joined with ", " as RFC 9110 allows.
+ * and the query string exactly as sent: both come from the target as
+ * received.  The request headers become a JSON object with lower-case names,
+ * built by hand; repeated headers are joined with ", " as RFC 9110 allows.
+ * Credentials (Authorization, Proxy-Authorization, Cookie) stay out of that
+ * object, because the server may log it: the Authorization header goes to
+ * the router as an argument of its own, which it never logs.
  *
  *-------------------------------------------------------------------------
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <strings.h>
 
-#include "clock.h"
 #include "request.h"
 
-typedef struct HeaderItem
-{
-	char	   *name;			/* lower-cased copy */
-	const char *value;			/* libmicrohttpd's, valid during the request */
-} HeaderItem;
-
-typedef struct HeaderList
-{
-	HeaderItem *items;
-	int			n;
-	int			cap;
-	size_t		bytes;			/* names and values, as on the wire */
-} HeaderList;
+#define MAX_CONTENT_LENGTH_DIGITS 18
 
 
-/* A request from its raw target (NULL when the request line had none). */
+/* A request of which nothing is parsed yet (for errors before its head). */
 Request *
-request_new(const char *uri)
+request_new(const char *client, int64_t started_us)
 {
 	Request    *req = xmalloc(sizeof(Request));
-	const char *mark;
 
 	memset(req, 0, sizeof(*req));
-	req->started_us = monotonic_us();
-	req->uri = xstrdup(uri ? uri : "");
-	req->uri_len = strlen(req->uri);
-	mark = strchr(req->uri, '?');
-	if (mark != NULL)
-	{
-		req->path = xstrndup(req->uri, mark - req->uri);
-		req->query = mark + 1;
-	}
-	else
-	{
-		req->path = xstrdup(req->uri);
-		req->query = "";
-	}
-	req->target = request_target(req->path);
+	req->method = "-";
+	req->uri = "-";
+	req->query = "";
+	req->target = TARGET_UNKNOWN;
+	req->minor = 1;
+	req->started_us = started_us;
+	snprintf(req->client, sizeof(req->client), "%s", client);
 	return req;
 }
 
@@ -70,7 +47,8 @@ request_free(Request *req)
 {
 	if (req == NULL)
 		return;
-	free(req->uri);
+	free(req->head);
+	free(req->parsed.headers);
 	free(req->path);
 	if (req->body.data != NULL)
 		strbuf_free(&req->body);
@@ -92,215 +70,227 @@ request_target(const char *path)
 	return TARGET_UNKNOWN;
 }
 
-static enum MHD_Result
-collect_header(void *cls, enum MHD_ValueKind kind, const char *name,
-			   const char *value)
+/* The first value of a header (name in lower case), or NULL. */
+const char *
+request_header(const Request *req, const char *name)
 {
-	HeaderList *list = cls;
-	HeaderItem *item;
+	for (int i = 0; i < req->parsed.nheaders; i++)
+		if (strcmp(req->parsed.headers[i].name, name) == 0)
+			return req->parsed.headers[i].value;
+	return NULL;
+}
 
-	(void) kind;
-	if (name == NULL)
-		return MHD_YES;
-	if (value == NULL)
-		value = "";
-	if (list->n == list->cap)
+/* Whether a comma-separated header (Connection, Expect) lists a token. */
+bool
+request_header_has_token(const Request *req, const char *name, const char *token)
+{
+	size_t		len = strlen(token);
+
+	for (int i = 0; i < req->parsed.nheaders; i++)
 	{
-		list->cap = list->cap ? list->cap * 2 : 16;
-		list->items = xrealloc(list->items, sizeof(HeaderItem) * list->cap);
+		const char *p = req->parsed.headers[i].value;
+
+		if (strcmp(req->parsed.headers[i].name, name) != 0)
+			continue;
+		while (*p)
+		{
+			size_t		n;
+
+			while (*p == ' ' || *p == '\t' || *p == ',')
+				p++;
+			n = strcspn(p, ", \t");
+			if (n == len && strncasecmp(p, token, len) == 0)
+				return true;
+			p += n;
+		}
 	}
-	item = &list->items[list->n++];
-	item->name = xstrdup(name);
-	for (char *c = item->name; *c; c++)
-		*c = (char) tolower((unsigned char) *c);
-	item->value = value;
-	list->bytes += strlen(name) + strlen(value) + 4;	/* ": " and CRLF */
-	return MHD_YES;
+	return false;
 }
 
 /*
- * Append the request's headers to json as one object; returns how many
- * bytes of headers the request carried.
+ * Take the request's head: copy and parse it, and derive the target and
+ * whether the connection may be kept.  False (error set) when malformed.
  */
-size_t
-request_headers_json(struct MHD_Connection *connection, StrBuf *json)
+bool
+request_set_head(Request *req, const char *bytes, size_t len, size_t max_url,
+				 size_t max_headers, HttpError *error)
 {
-	HeaderList	list;
+	const char *mark;
+
+	req->head = xstrndup(bytes, len);
+	if (!http1_parse_head(req->head, len, max_url, max_headers, &req->parsed, error))
+	{
+		/* Still log what the request line said, when it got that far. */
+		if (req->parsed.method != NULL && req->parsed.target != NULL)
+		{
+			req->method = req->parsed.method;
+			req->uri = req->parsed.target;
+		}
+		return false;
+	}
+	req->method = req->parsed.method;
+	req->uri = req->parsed.target;
+	req->minor = req->parsed.minor;
+	mark = strchr(req->uri, '?');
+	if (mark != NULL)
+	{
+		req->path = xstrndup(req->uri, (size_t) (mark - req->uri));
+		req->query = mark + 1;
+	}
+	else
+		req->path = xstrdup(req->uri);
+	req->target = request_target(req->path);
+	if (req->minor >= 1)
+		req->keep_alive = !request_header_has_token(req, "connection", "close");
+	else
+		req->keep_alive = request_header_has_token(req, "connection", "keep-alive");
+	return true;
+}
+
+/* A Content-Length value: digits only; false when malformed. */
+static bool
+parse_content_length(const char *s, size_t *out)
+{
+	size_t		n = 0;
+	size_t		digits = strlen(s);
+
+	if (digits == 0 || digits > MAX_CONTENT_LENGTH_DIGITS)
+		return false;
+	for (const char *p = s; *p; p++)
+	{
+		if (*p < '0' || *p > '9')
+			return false;
+		n = n * 10 + (size_t) (*p - '0');
+	}
+	*out = n;
+	return true;
+}
+
+/*
+ * Check how the request says its body is framed (RFC 9112, section 6):
+ * one Content-Length, or Transfer-Encoding: chunked, never both; and the
+ * Host header HTTP/1.1 requires.  False (error set) when the request cannot
+ * be read safely; the connection must then be closed.
+ */
+bool
+request_check_framing(Request *req, HttpError *error)
+{
+	int			hosts = 0;
+	int			lengths = 0;
+	int			encodings = 0;
+
+	for (int i = 0; i < req->parsed.nheaders; i++)
+	{
+		const HttpHeader *h = &req->parsed.headers[i];
+
+		if (strcmp(h->name, "host") == 0)
+			hosts++;
+		else if (strcmp(h->name, "content-length") == 0)
+		{
+			size_t		n;
+
+			if (!parse_content_length(h->value, &n) || (lengths > 0 && n != req->content_length))
+			{
+				http_error_set(error, 400, "parse_error", "The Content-Length header is malformed.");
+				return false;
+			}
+			req->content_length = n;
+			lengths++;
+		}
+		else if (strcmp(h->name, "transfer-encoding") == 0)
+		{
+			if (encodings > 0 || strcasecmp(h->value, "chunked") != 0)
+			{
+				http_error_set(error, 400, "parse_error",
+							   "Only the chunked transfer coding is accepted.");
+				return false;
+			}
+			encodings++;
+		}
+	}
+	if (lengths > 0 && encodings > 0)
+	{
+		http_error_set(error, 400, "parse_error",
+					   "A request cannot have both Content-Length and Transfer-Encoding.");
+		return false;
+	}
+	if (hosts > 1 || (hosts == 0 && req->minor >= 1))
+	{
+		http_error_set(error, 400, "parse_error",
+					   "An HTTP/1.1 request must have exactly one Host header.");
+		return false;
+	}
+	req->chunked = encodings > 0;
+	return true;
+}
+
+/* Headers that hold credentials: never in the headers object (it may be logged). */
+static bool
+is_secret_header(const char *name)
+{
+	return strcmp(name, "authorization") == 0 ||
+		strcmp(name, "proxy-authorization") == 0 ||
+		strcmp(name, "cookie") == 0;
+}
+
+/* The request's headers as one JSON object, without credentials. */
+void
+request_headers_json(const Request *req, StrBuf *json)
+{
+	const HttpHeader *h = req->parsed.headers;
 	StrBuf		joined;
 	bool		first = true;
 
-	memset(&list, 0, sizeof(list));
-	MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_header, &list);
-
 	strbuf_init(&joined, 128);
 	strbuf_append_char(json, '{');
-	for (int i = 0; i < list.n; i++)
+	for (int i = 0; i < req->parsed.nheaders; i++)
 	{
 		bool		seen = false;
 
 		for (int j = 0; j < i && !seen; j++)
-			seen = strcmp(list.items[j].name, list.items[i].name) == 0;
-		if (seen)
+			seen = strcmp(h[j].name, h[i].name) == 0;
+		if (seen || is_secret_header(h[i].name))
 			continue;
 		strbuf_reset(&joined);
-		strbuf_append_str(&joined, list.items[i].value);
-		for (int k = i + 1; k < list.n; k++)
+		strbuf_append_str(&joined, h[i].value);
+		for (int k = i + 1; k < req->parsed.nheaders; k++)
 		{
-			if (strcmp(list.items[k].name, list.items[i].name) != 0)
+			if (strcmp(h[k].name, h[i].name) != 0)
 				continue;
 			strbuf_append_str(&joined, ", ");
-			strbuf_append_str(&joined, list.items[k].value);
+			strbuf_append_str(&joined, h[k].value);
 		}
 		if (!first)
 			strbuf_append_char(json, ',');
 		first = false;
-		json_append_string(json, list.items[i].name);
+		json_append_string(json, h[i].name);
 		strbuf_append_char(json, ':');
 		json_append_string(json, joined.data);
 	}
 	strbuf_append_char(json, '}');
-
 	strbuf_free(&joined);
-	for (int i = 0; i < list.n; i++)
-		free(list.items[i].name);
-	free(list.items);
-	return list.bytes;
-}
-
-static void
-free_result(void *cls)
-{
-	PQclear((PGresult *) cls);
 }
 
 /*
- * Add "Name: value" lines (separated by newlines) to a response.  Lines
- * without a colon are skipped.
+ * The Authorization header into out (repeated headers joined with ", ",
+ * bytes outside printable ASCII as '?': a token has none, so such a value
+ * fails as it should); false when there is none.
  */
-static void
-add_header_lines(struct MHD_Response *response, const char *lines)
+bool
+request_authorization(const Request *req, StrBuf *out)
 {
-	char	   *copy = xstrdup(lines);
-	char	   *line = copy;
+	bool		found = false;
 
-	while (line != NULL && *line != '\0')
+	strbuf_reset(out);
+	for (int i = 0; i < req->parsed.nheaders; i++)
 	{
-		char	   *next = strchr(line, '\n');
-		char	   *colon;
-
-		if (next != NULL)
-			*next++ = '\0';
-		colon = strchr(line, ':');
-		if (colon != NULL && colon != line)
-		{
-			char	   *value = colon + 1;
-			size_t		len;
-
-			*colon = '\0';
-			while (*value == ' ')
-				value++;
-			len = strlen(value);
-			if (len > 0 && value[len - 1] == '\r')
-				value[len - 1] = '\0';
-			MHD_add_response_header(response, line, value);
-		}
-		line = next;
+		if (strcmp(req->parsed.headers[i].name, "authorization") != 0)
+			continue;
+		if (found)
+			strbuf_append_str(out, ", ");
+		found = true;
+		for (const unsigned char *p = (const unsigned char *) req->parsed.headers[i].value; *p; p++)
+			strbuf_append_char(out, (*p >= 0x20 && *p < 0x7f) || *p == '\t' ? (char) *p : '?');
 	}
-	free(copy);
-}
-
-/*
- * The HTTP response for the router's row (status, headers, body).  The body
- * is sent straight from the PGresult, which the response frees when done.
- * Returns NULL (and clears res) when the row is not what the router makes.
- */
-struct MHD_Response *
-response_from_router(PGresult *res, int *status, size_t *bytes)
-{
-	struct MHD_Response *response;
-	int			code;
-
-	if (PQntuples(res) != 1 || PQnfields(res) != 3 || PQgetisnull(res, 0, 0))
-	{
-		PQclear(res);
-		return NULL;
-	}
-	code = atoi(PQgetvalue(res, 0, 0));
-	if (code < 100 || code > 599)
-	{
-		PQclear(res);
-		return NULL;
-	}
-	if (PQgetisnull(res, 0, 2))
-	{
-		response = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		*bytes = 0;
-	}
-	else
-	{
-		*bytes = (size_t) PQgetlength(res, 0, 2);
-		response = MHD_create_response_from_buffer_with_free_callback_cls(*bytes,
-																		  PQgetvalue(res, 0, 2),
-																		  free_result, res);
-	}
-	if (response == NULL)
-	{
-		PQclear(res);
-		return NULL;
-	}
-	if (!PQgetisnull(res, 0, 1))
-		add_header_lines(response, PQgetvalue(res, 0, 1));
-	if (PQgetisnull(res, 0, 2))
-		PQclear(res);
-	*status = code;
-	return response;
-}
-
-/* A JSON response with a copy of the body. */
-struct MHD_Response *
-response_json(const char *json, size_t len)
-{
-	struct MHD_Response *response;
-
-	response = MHD_create_response_from_buffer(len, (void *) json, MHD_RESPMEM_MUST_COPY);
-	if (response != NULL)
-		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	return response;
-}
-
-/* The error type for a status, as the router's error bodies use them. */
-const char *
-error_type(int status)
-{
-	if (status == 400)
-		return "validation_error";
-	if (status == 401 || status == 403)
-		return "authentication_error";
-	if (status >= 500)
-		return "server_error";
-	return "invalid_request";
-}
-
-/* An error response with the API's body: {"type","code","detail","attr"}. */
-struct MHD_Response *
-response_error(int status, const char *code, const char *detail,
-			   const char *attr, size_t *bytes)
-{
-	StrBuf		body;
-	struct MHD_Response *response;
-
-	strbuf_init(&body, 128);
-	strbuf_append_str(&body, "{\"type\":");
-	json_append_string(&body, error_type(status));
-	strbuf_append_str(&body, ",\"code\":");
-	json_append_string(&body, code);
-	strbuf_append_str(&body, ",\"detail\":");
-	json_append_string(&body, detail);
-	strbuf_append_str(&body, ",\"attr\":");
-	json_append_string_or_null(&body, attr);
-	strbuf_append_char(&body, '}');
-	*bytes = body.len;
-	response = response_json(body.data, body.len);
-	strbuf_free(&body);
-	return response;
+	return found;
 }

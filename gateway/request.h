@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * request.h
- *	  Translating between HTTP and signals.http_handle(): the request's
- *	  target, headers and body in; status, header lines and body out.
+ *	  One HTTP request as the gateway holds it, and what the router gets
+ *	  from it: target, headers (as JSON), Authorization, body.
  *
  *-------------------------------------------------------------------------
  */
@@ -13,9 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libpq-fe.h>
-#include <microhttpd.h>
-
+#include "http1.h"
 #include "strbuf.h"
 
 /* What the gateway does with a request, decided from its path. */
@@ -28,36 +26,38 @@ typedef enum Target
 	TARGET_UNKNOWN				/* anything else: 404 */
 } Target;
 
-/* One request, from its request line to the end of its response. */
+/* One request, from its first byte to the end of its response. */
 typedef struct Request
 {
-	char	   *uri;			/* the request target as received */
-	size_t		uri_len;
+	char	   *head;			/* the head as received, parsed in place */
+	HttpHead	parsed;
+	const char *method;			/* "-" until the head is parsed */
+	const char *uri;			/* the request target as received ("-" before) */
 	char	   *path;			/* uri up to '?', still percent-encoded */
 	const char *query;			/* after '?', raw ("" when none) */
 	Target		target;
-	char		method[16];		/* for the access log */
-	char		client[48];		/* the peer's address, for the access log */
-	int64_t		started_us;		/* monotonic */
-	bool		handled;		/* the access handler has seen it */
-	bool		body_too_large; /* discarding the rest of a too-large body */
-	bool		upload_timed_out;	/* the body took longer than allowed */
+	int			minor;			/* HTTP/1.<minor> */
+	bool		keep_alive;		/* the client lets the connection stay open */
+	bool		chunked;		/* Transfer-Encoding: chunked */
+	size_t		content_length; /* declared (0 when none) */
 	StrBuf		body;
 	bool		has_body;
-	int			status;			/* the response's, for the access log */
+	bool		body_too_large; /* read to its end and dropped: 413 */
+	char		client[48];		/* the peer's address, for the access log */
+	int64_t		started_us;		/* monotonic, at the first byte */
+	int			status;			/* of the response, for the access log */
 	size_t		response_bytes;
 } Request;
 
-extern Request *request_new(const char *uri);
+extern Request *request_new(const char *client, int64_t started_us);
 extern void request_free(Request *req);
+extern bool request_set_head(Request *req, const char *bytes, size_t len, size_t max_url,
+							 size_t max_headers, HttpError *error);
+extern bool request_check_framing(Request *req, HttpError *error);
+extern const char *request_header(const Request *req, const char *name);
+extern bool request_header_has_token(const Request *req, const char *name, const char *token);
+extern void request_headers_json(const Request *req, StrBuf *json);
+extern bool request_authorization(const Request *req, StrBuf *out);
 extern Target request_target(const char *path);
-extern size_t request_headers_json(struct MHD_Connection *connection, StrBuf *json);
-extern struct MHD_Response *response_from_router(PGresult *res, int *status,
-												 size_t *bytes);
-extern struct MHD_Response *response_json(const char *json, size_t len);
-extern struct MHD_Response *response_error(int status, const char *code,
-										   const char *detail, const char *attr,
-										   size_t *bytes);
-extern const char *error_type(int status);
 
 #endif							/* GATEWAY_REQUEST_H */

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * server.h
- *	  The HTTP server: libmicrohttpd's daemon and what it does per request.
+ *	  The HTTP server's threads: the acceptor and the I/O threads.
  *
  *-------------------------------------------------------------------------
  */
@@ -12,7 +12,8 @@
 
 #include "config.h"
 
-extern bool server_start(const GatewayConfig *config, int *port);
+extern bool server_listen(const GatewayConfig *config, int *port);
+extern bool server_start(void);
 extern void server_quiesce(void);
 extern int	server_in_flight(void);
 extern void server_stop(void);

@@ -24,7 +24,7 @@ ensure_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 }
 
-BUILD_PACKAGES="make gcc scowl postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev libmicrohttpd-dev"
+BUILD_PACKAGES="make gcc scowl postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev"
 
 # Build and install the extension (and the gateway).  The tests build with
 # warnings as errors (STRICT=1); the shipped Makefile does not.

@@ -32,14 +32,14 @@ SELECT * FROM api('POST', '/api/projects/1/signals/source_configs/', 'alice_all'
                   json_build_object('source_product', repeat('p', 1000000), 'source_type', 'issue')::text);
 -- NUL bytes, raw and escaped, and invalid UTF-8.
 SELECT status, body FROM signals.http_handle('POST', '/api/projects/1/signals/scout/scratchpad/', '',
-    jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1'),
-                       'content-type', 'application/json'),
-    '\x7b226b6579223a202261002062222c2022636f6e74656e74223a202263227d'::bytea);
+    '{"content-type": "application/json"}',
+    '\x7b226b6579223a202261002062222c2022636f6e74656e74223a202263227d'::bytea,
+    'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1'));
 SELECT * FROM api('POST', '/api/projects/1/signals/scout/scratchpad/', 'scout1', '{"key": "a\u0000b", "content": "c"}');
 SELECT status, body FROM signals.http_handle('POST', '/api/projects/1/signals/scout/scratchpad/', '',
-    jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1'),
-                       'content-type', 'application/json'),
-    '\x7b226b6579223a2022ff222c2022636f6e74656e74223a202263227d'::bytea);
+    '{"content-type": "application/json"}',
+    '\x7b226b6579223a2022ff222c2022636f6e74656e74223a202263227d'::bytea,
+    'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1'));
 SELECT * FROM api('GET', '/api/projects/1/signals/scout/scratchpad/', 'scout1', NULL, 'text=%00');
 SELECT * FROM api('GET', '/api/projects/1/signals/scout/scratchpad/', 'scout1', NULL, 'text=%FF%FE');
 SELECT * FROM api('GET', '/api/projects/1/signals/scout/scratchpad/', 'scout1', NULL, 'text=%zz');
@@ -77,14 +77,14 @@ SELECT * FROM api('GET', '/api/projects/1/signals/source_configs/', 'alice_all',
 SELECT status FROM api('GET', '/api/projects/1/signals/source_configs/', 'alice_all', NULL, '&&limit=1&');
 -- Bodies that are not JSON, and headers that are not an object.
 SELECT status, body FROM signals.http_handle('POST', '/api/projects/1/signals/scout/scratchpad/', '',
-    jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1'),
-                       'content-type', 'text/plain'), 'key=a&content=b');
+    '{"content-type": "text/plain"}', 'key=a&content=b',
+    'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1'));
 SELECT status, body FROM signals.http_handle('POST', '/api/projects/1/signals/scout/scratchpad/', '',
-    jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1')),
-    '{"key": "a", "content": "b"}');
+    '{}', '{"key": "a", "content": "b"}',
+    'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1'));
 SELECT status FROM signals.http_handle('POST', '/api/projects/1/signals/scout/scratchpad/forget/', '',
-    jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1'),
-                       'content-type', 'Application/JSON; charset=utf-8'), '{"key": "a"}');
+    '{"content-type": "Application/JSON; charset=utf-8"}', '{"key": "a"}',
+    'Bearer ' || (SELECT token FROM test_keys WHERE name = 'scout1'));
 SELECT status, body FROM signals.http_handle('GET', '/api/projects/1/signals/processing/', '', '[1, 2]');
 SELECT status, body FROM signals.http_handle('GET', '/api/projects/1/signals/processing/', '', '"Bearer x"');
 

@@ -32,16 +32,14 @@ SELECT signals.add_team_member(900, :'uid');
 SELECT token FROM signals.create_personal_key(:'uid', '{*}') \gset
 SELECT status, body::jsonb -> 'source_product' AS product
   FROM signals.http_handle('POST', '/api/projects/900/signals/source_configs/', '',
-                           jsonb_build_object('authorization', 'Bearer ' || :'token',
-                                              'content-type', 'application/json'),
-                           '{"source_product": "github", "source_type": "issue"}');
+                           '{"content-type": "application/json"}',
+                           '{"source_product": "github", "source_type": "issue"}', 'Bearer ' || :'token');
 SELECT status, body::jsonb -> 'count' AS count
   FROM signals.http_handle('GET', '/api/projects/900/signals/source_configs/', '',
-                           jsonb_build_object('authorization', 'Bearer ' || :'token'));
+                           '{}', NULL::bytea, 'Bearer ' || :'token');
 SELECT status FROM signals.http_handle('PUT', '/api/projects/900/signals/processing/pause/', '',
-                           jsonb_build_object('authorization', 'Bearer ' || :'token',
-                                              'content-type', 'application/json'),
-                           '{"timestamp": "2030-01-01T00:00:00Z"}');
+                           '{"content-type": "application/json"}',
+                           '{"timestamp": "2030-01-01T00:00:00Z"}', 'Bearer ' || :'token');
 SELECT signals.scratchpad_upsert(900, 'k', 'v')::jsonb -> 'key' AS key;
 SELECT json_array_length(signals.scratchpad_list(900, 'v')) AS entries;
 SELECT signals.processing_unpause(900)::jsonb -> 'was_paused' AS was_paused;

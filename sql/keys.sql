@@ -31,14 +31,30 @@ SELECT mask ~ '^ph[xs]_.{4}\.\.\..{4}$' AS masked FROM signals.api_key_list
 -- No credentials, other schemes, unknown tokens.
 SELECT status, body FROM signals.http_handle('GET', '/api/projects/1/signals/processing/', '', '{}');
 SELECT status, body FROM signals.http_handle('GET', '/api/projects/1/signals/processing/', '',
-                                             '{"authorization": "Basic YWxpY2U6c2VjcmV0"}');
+                                             '{}', NULL::bytea, 'Basic YWxpY2U6c2VjcmV0');
 SELECT status, body FROM signals.http_handle('GET', '/api/projects/1/signals/processing/', '',
-                                             '{"authorization": "Bearer "}');
+                                             '{}', NULL::bytea, 'Bearer ');
 SELECT * FROM api('GET', '/api/projects/1/signals/processing/', 'phx_not_a_real_key');
 SELECT * FROM api('GET', '/api/projects/1/signals/processing/', repeat('x', 10000));
 -- The scheme is case-insensitive and surrounding blanks are ignored.
 SELECT status FROM signals.http_handle('GET', '/api/projects/1/signals/processing/', '',
-    jsonb_build_object('Authorization', '  bearer   ' || (SELECT token FROM test_keys WHERE name = 'alice_all') || ' '));
+    '{}', NULL::bytea, '  bearer   ' || (SELECT token FROM test_keys WHERE name = 'alice_all') || ' ');
+
+-- The Authorization header is an argument of its own, of type
+-- signals.secret, which never shows: not as text, not as JSON, not in binary
+-- output, and there is no cast back to text.  In the headers object (a plain
+-- parameter that log_statement prints) it is refused.
+SELECT status, body FROM signals.http_handle('GET', '/api/projects/1/signals/processing/', '',
+    jsonb_build_object('Authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'alice_all')));
+SELECT 'Bearer phx_shown'::signals.secret AS literal,
+       ('phx_shown'::text::signals.secret)::text AS as_text,
+       to_json('phx_shown'::signals.secret) AS as_json,
+       signals.secret_send('phx_shown') = convert_to('(redacted)', 'UTF8') AS send_redacted;
+SELECT format('%s', 'phx_shown'::signals.secret) AS formatted;
+SELECT pg_typeof('x'::text::signals.secret) AS implicit_from_text;
+SELECT castsource::regtype, casttarget::regtype FROM pg_cast
+ WHERE castsource = 'signals.secret'::regtype OR casttarget = 'signals.secret'::regtype
+ ORDER BY 1::text, 2::text;
 
 -- Scopes: :write implies :read, * grants all but internal scopes.
 SELECT * FROM api('GET', '/api/projects/1/signals/processing/', 'alice_read');

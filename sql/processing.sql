@@ -35,7 +35,7 @@ SELECT paused_until FROM signals.processing_state WHERE team_id = 1;
 SELECT status FROM api('HEAD', '/api/projects/1/signals/processing/', 'alice_all');
 -- Other methods on the pause are refused with the allowed ones listed.
 SELECT status, headers, body FROM signals.http_handle('POST', '/api/projects/1/signals/processing/pause/', '',
-    jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'alice_all')));
+    '{}', NULL::bytea, 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'alice_all'));
 SELECT * FROM api('PUT', '/api/projects/1/signals/processing/', 'alice_all');
 
 -- Unpause: was_paused tells whether the pause was still in force.

@@ -7,8 +7,8 @@ CREATE FUNCTION public.profile_get(key_name text, query text DEFAULT '')
 RETURNS TABLE (status integer, body text) LANGUAGE sql AS $$
     SELECT r.status, r.body
       FROM signals.http_handle('GET', '/api/projects/1/signals/scout/project_profile/current/', query,
-               jsonb_build_object('authorization', 'Bearer ' ||
-                                  (SELECT token FROM public.test_keys WHERE name = key_name))) r
+               '{}', NULL::bytea,
+               'Bearer ' || (SELECT token FROM public.test_keys WHERE name = key_name)) r
 $$;
 -- Responses kept for later comparison, by label.
 CREATE TABLE public.seen (label text PRIMARY KEY, status integer, body text);
@@ -211,7 +211,7 @@ SELECT public.seen_id('new_version_public') = public.seen_id('new_version') AS p
 -- (With a token of this test's own, so that the fixture keys' use is not disturbed.)
 SELECT key_id AS team2_key, token AS team2_token FROM signals.create_scout_token(2, 'profile test') \gset
 SELECT status FROM signals.http_handle('GET', '/api/projects/2/signals/scout/project_profile/current/', '',
-           jsonb_build_object('authorization', 'Bearer ' || :'team2_token'));
+           '{}', NULL::bytea, 'Bearer ' || :'team2_token');
 SELECT count(*) AS team2_rows FROM signals.project_profiles WHERE team_id = 2;
 CREATE TABLE public.builds (n serial, id uuid);
 DO $$

@@ -51,11 +51,8 @@ CREATE FUNCTION public.api(method text, path text, key_name text,
 RETURNS TABLE (status integer, body text) LANGUAGE sql AS $$
     SELECT r.status, public.masked(r.body)
       FROM signals.http_handle(method, path, query,
-               jsonb_build_object('authorization', 'Bearer ' ||
-                                      coalesce((SELECT token FROM public.test_keys WHERE name = key_name), key_name),
-                                  'content-type', 'application/json',
-                                  'host', 'api.test'),
-               body) r
+               '{"content-type": "application/json", "host": "api.test"}', body,
+               'Bearer ' || coalesce((SELECT token FROM public.test_keys WHERE name = key_name), key_name)) r
 $$;
 
 -- The same, returning the body unmasked as jsonb for assertions on values.
@@ -64,9 +61,6 @@ CREATE FUNCTION public.api_json(method text, path text, key_name text,
 RETURNS jsonb LANGUAGE sql AS $$
     SELECT r.body::jsonb
       FROM signals.http_handle(method, path, query,
-               jsonb_build_object('authorization', 'Bearer ' ||
-                                      coalesce((SELECT token FROM public.test_keys WHERE name = key_name), key_name),
-                                  'content-type', 'application/json',
-                                  'host', 'api.test'),
-               body) r
+               '{"content-type": "application/json", "host": "api.test"}', body,
+               'Bearer ' || coalesce((SELECT token FROM public.test_keys WHERE name = key_name), key_name)) r
 $$;

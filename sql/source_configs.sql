@@ -81,7 +81,7 @@ SELECT body::jsonb -> 'results' -> 0 ->> 'source_product' AS first
 -- Delete: 204 without a body, then 404.
 SELECT status, headers, body IS NULL AS no_body
   FROM signals.http_handle('DELETE', '/api/projects/1/signals/source_configs/' || :'zendesk_id' || '/', '',
-       jsonb_build_object('authorization', 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'alice_all')));
+       '{}', NULL::bytea, 'Bearer ' || (SELECT token FROM test_keys WHERE name = 'alice_all'));
 SELECT * FROM api('DELETE', '/api/projects/1/signals/source_configs/' || :'zendesk_id' || '/', 'alice_all');
 
 -- Writes need task:write.

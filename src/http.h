@@ -3,10 +3,12 @@
  * http.h
  *	  The in-database REST router: requests, responses, routes, identities.
  *
- * signals.http_handle() turns (method, path, query, headers, body) into
- * (status, headers, body).  router.c drives it; http_request.c parses the
- * request, routes.c holds the route table, http_auth.c resolves the API key,
- * http_errors.c writes error bodies and maps SQLSTATEs to statuses.
+ * signals.http_handle() turns (method, path, query, headers, body,
+ * authorization) into (status, headers, body).  router.c drives it;
+ * http_request.c parses the request, routes.c holds the route table,
+ * http_auth.c resolves the API key, http_secret.c is the type that carries
+ * it unlogged, http_errors.c writes error bodies and maps SQLSTATEs to
+ * statuses.
  *
  *-------------------------------------------------------------------------
  */
@@ -112,7 +114,7 @@ typedef struct HttpRequest
 	int			nsegments;
 	QueryParam *params;
 	int			nparams;
-	char	   *authorization;
+	char	   *authorization;	/* from the authorization argument, never logged */
 	char	   *host;
 	char	   *scheme;
 	char	   *content_type;
@@ -166,6 +168,9 @@ extern bool resolve_current_project(const Identity *who, int64 *team_id);
 extern bool identity_reaches_team(const Identity *who, int64 team_id,
 								  const char **denial);
 extern void note_key_use(const Identity *who);
+
+/* http_secret.c */
+extern char *secret_text(Datum secret);
 
 /* http_errors.c */
 extern void respond_error(HttpResponse *resp, int status, const char *code,

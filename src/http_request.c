@@ -206,6 +206,8 @@ host_is_plain(const char *host)
 /*
  * Pick the headers the router uses out of the headers object (names compared
  * case-insensitively).  Returns NULL on success, else a message for a 400.
+ * Authorization is refused here: in the headers object it would be a plain
+ * bind parameter, printed in the server log by log_statement.
  */
 const char *
 read_request_headers(HttpRequest *req, Jsonb *headers)
@@ -231,14 +233,14 @@ read_request_headers(HttpRequest *req, Jsonb *headers)
 		if (token == WJB_KEY)
 		{
 			name = pnstrdup(v.val.string.val, v.val.string.len);
+			if (pg_strcasecmp(name, "authorization") == 0)
+				return "headers must not carry Authorization: pass it as the authorization argument, which is never logged";
 			continue;
 		}
 		if (token != WJB_VALUE || v.type != jbvString || name == NULL)
 			continue;
 		value = pnstrdup(v.val.string.val, v.val.string.len);
-		if (pg_strcasecmp(name, "authorization") == 0)
-			req->authorization = value;
-		else if (pg_strcasecmp(name, "host") == 0 && host_is_plain(value))
+		if (pg_strcasecmp(name, "host") == 0 && host_is_plain(value))
 			req->host = value;
 		else if (pg_strcasecmp(name, "content-type") == 0)
 			req->content_type = value;

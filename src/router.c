@@ -874,8 +874,10 @@ serve(HttpRequest *req, HttpResponse *resp)
 }
 
 /*
- * signals.http_handle(method, path, query, headers, body): serve one API
- * request and return (status, headers, body).
+ * signals.http_handle(method, path, query, headers, body, authorization):
+ * serve one API request and return (status, headers, body).  The
+ * Authorization header comes as its own argument, of type signals.secret,
+ * so that it never shows in a log; headers must not carry it.
  */
 SIGNALS_FUNCTION_INFO(SCHEMA_VERSIONED(signals_http_handle));
 Datum
@@ -910,6 +912,8 @@ SCHEMA_VERSIONED(signals_http_handle)(PG_FUNCTION_ARGS)
 	initStringInfo(&resp.body);
 
 	problem = read_request_headers(&req, PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3));
+	if (!PG_ARGISNULL(5))
+		req.authorization = secret_text(PG_GETARG_DATUM(5));
 	if (problem != NULL)
 		respond_error(&resp, 400, "invalid_input", problem, "headers");
 	else

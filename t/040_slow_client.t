@@ -1,6 +1,8 @@
 # Slow clients: connections that never finish their headers or their body
-# do not hold up anyone else, and are closed after --request-timeout; a body
-# trickled in for longer than that is cut off.
+# do not hold up anyone else; they are answered 408 (with the API's error
+# body) and closed after --header-timeout or --request-timeout; a body
+# trickled in for longer than that is cut off.  A client that goes away
+# mid-request is logged with status 0.
 use strict;
 use warnings;
 
@@ -11,7 +13,8 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 my $tokens = create_database('t_slow');
-my $gw = GatewayTest->new(dbname => 't_slow', args => ['--threads=2', '--request-timeout=3']);
+my $gw = GatewayTest->new(dbname => 't_slow',
+	args => ['--threads=2', '--request-timeout=3', '--header-timeout=3']);
 my $port = $gw->port;
 
 sub connect_slow
@@ -42,8 +45,10 @@ for (1 .. 20)
 }
 is($ok, 20, 'other clients are served while 8 slow ones hold connections');
 
-# The slow ones are closed by the server once idle for --request-timeout.
+# The slow ones are answered 408 and closed: those in their headers after
+# --header-timeout, those in their body after --request-timeout.
 my $closed = 0;
+my $answered = 0;
 for my $s (@slow)
 {
 	my $got = '';
@@ -56,9 +61,11 @@ for my $s (@slow)
 		return !$n;
 	}, 60);
 	$closed++ if $eof && $got !~ m{^HTTP/1\.1 200};
+	$answered++ if $got =~ m{^HTTP/1\.1 408 .*\r\nContent-Type: application/json\r\n.*\r\n\r\n\{"type":"invalid_request","code":"request_timeout","detail":"The request (headers|body) took longer than 3 s\.","attr":null\}$}s;
 	close $s;
 }
 is($closed, 8, 'the slow connections are closed without being served');
+is($answered, 8, 'each answered 408 with the API error body');
 is(psql('t_slow', 'SELECT count(*) FROM signals.scratchpad'), '0', 'their half-sent bodies wrote nothing');
 
 # A body trickled in one byte at a time is cut off after --request-timeout,
@@ -83,9 +90,17 @@ for (1 .. 400)
 close $s;
 cmp_ok($sent, '<', 400, "a trickled body is cut off before it is complete ($sent of 400 bytes sent)");
 
-# Requests that ended without a response are logged with status 0.
-ok(wait_until(sub { grep { / 0 0 \d+\.\d{3}ms$/ } $gw->access_lines }, 10),
-	'abandoned requests are in the access log with status 0');
+ok(wait_until(sub { (grep { / 408 \d+ \d+\.\d{3}ms$/ } $gw->access_lines) == 9 }, 10),
+	'the 9 slow requests are in the access log with status 408');
+
+# A client that goes away in the middle of its body: logged with status 0.
+$s = connect_slow("POST /api/projects/1/signals/scout/scratchpad/ HTTP/1.1\r\nHost: t\r\n"
+	  . "Authorization: Bearer $tokens->{scout1}\r\nContent-Type: application/json\r\n"
+	  . "Content-Length: 100\r\n\r\n{\"key\": \"gone");
+sleep 0.3;
+close $s;
+ok(wait_until(sub { grep { m{"POST /api/projects/1/signals/scout/scratchpad/" 0 0 \d+\.\d{3}ms$} } $gw->access_lines }, 10),
+	'an abandoned request is in the access log with status 0');
 
 my $r = $gw->request('GET', '/healthz');
 is($r->{status}, 200, 'still serving');

@@ -41,7 +41,7 @@ my $scout = psql($db, "SELECT token FROM fixture.tokens WHERE name = 'scout11'")
 my $rows = psql($db, 'SELECT count(*) FROM signals.project_profiles WHERE team_id = 11');
 my ($status, $profile) = split /\|/, $standby->psql($db, <<"SQL"), 2;
 SELECT status, body FROM signals.http_handle('GET', '/api/projects/11/signals/scout/project_profile/current/', '',
-                                             '{"authorization": "Bearer $scout"}', NULL::bytea)
+                                             '{}', NULL::bytea, 'Bearer $scout')
 SQL
 is($status, 200, 'the scout\'s profile on the standby without a fresh cached one: 200');
 my $fresh = decode_json_ok($profile);
@@ -75,8 +75,8 @@ for my $w (@writes)
 {
 	my ($method, $path, $token, $body) = @$w;
 	my $got = $standby->psql($db, sprintf(
-		"SELECT status || ' ' || body FROM signals.http_handle('%s', '/api/projects/11/signals/%s', '', '{\"authorization\": \"Bearer %s\", \"content-type\": \"application/json\"}', %s)",
-		$method, $path, $token, defined $body ? "convert_to('$body', 'UTF8')" : 'NULL::bytea'));
+		"SELECT status || ' ' || body FROM signals.http_handle('%s', '/api/projects/11/signals/%s', '', '{\"content-type\": \"application/json\"}', %s, 'Bearer %s')",
+		$method, $path, defined $body ? "convert_to('$body', 'UTF8')" : 'NULL::bytea', $token));
 	is($got, "503 $read_only", "$method $path on the standby: 503 read_only");
 }
 
@@ -98,7 +98,7 @@ is($standby->psql('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backe
 ok($standby->pg_ctl('promote'), 'the standby is promoted');
 ok(wait_until(sub { $standby->psql('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'signals worker'") == 2 }, 30),
 	'the promoted server starts its two workers');
-is($standby->psql($db, "SELECT (signals.http_handle('PUT', '/api/projects/11/signals/processing/pause/', '', '{\"authorization\": \"Bearer $key\", \"content-type\": \"application/json\"}', convert_to('{\"timestamp\": \"2030-01-01T00:00:00Z\"}', 'UTF8'))).status"),
+is($standby->psql($db, "SELECT (signals.http_handle('PUT', '/api/projects/11/signals/processing/pause/', '', '{\"content-type\": \"application/json\"}', convert_to('{\"timestamp\": \"2030-01-01T00:00:00Z\"}', 'UTF8'), 'Bearer $key')).status"),
 	200, 'and takes writes');
 
 $standby->stop('immediate');

@@ -24,7 +24,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql create_database mask decode_json_ok raw_request
-  as_postgres pg_ctl wait_until);
+  as_postgres pg_ctl wait_until server_log patience);
 
 my $pgbin = $ENV{SIGNALS_TEST_PGBIN} or die "SIGNALS_TEST_PGBIN is not set: run t/ through scripts/test\n";
 my $tmproot = $ENV{SIGNALS_TEST_TMP} // '/tmp';
@@ -35,6 +35,13 @@ my $citus = $ENV{SIGNALS_TEST_CITUS} // '';
 
 # A reader that goes away (| head) must not kill us before the gateways stop.
 $SIG{PIPE} = 'IGNORE';
+
+# How many times longer than usual a gateway may take (10 under valgrind),
+# for the few tests that bound a wait.
+sub patience
+{
+	return $valgrind ? 10 : 1;
+}
 
 # Run SQL with psql in the given database; returns its unaligned output.
 sub psql
@@ -160,6 +167,20 @@ sub as_postgres
 	return $< == 0 ? system('runuser', '-u', 'postgres', '--', @cmd) : system('sudo', '-u', 'postgres', @cmd);
 }
 
+# The test cluster's server log (written by the postgres OS user) from byte
+# offset on; server_log() with no offset is all of it.
+sub server_log
+{
+	my ($offset) = @_;
+	my $file = "$tmproot/server.log";
+	my @cmd = $< == 0 ? ('runuser', '-u', 'postgres', '--') : ('sudo', '-u', 'postgres');
+	open my $fh, '-|', @cmd, 'cat', $file or die "cannot read $file: $!";
+	local $/;
+	my $all = <$fh> // '';
+	close $fh;
+	return substr($all, $offset // 0);
+}
+
 # pg_ctl stop or start on the test cluster.
 sub pg_ctl
 {
@@ -196,8 +217,10 @@ sub new
 		access => "$dir/access.log",
 		vglog => "$dir/valgrind.log",
 	}, $class;
-	my @cmd = ($bin, '--port=0', "--dbname=$opts{dbname}", "--access-log=$self->{access}",
-		@{ $opts{args} // [] });
+	my @args = @{ $opts{args} // [] };
+	# As root, the gateway must be told whom to run as.
+	push @args, '--user=nobody' if $< == 0 && !grep { /^--user=/ } @args;
+	my @cmd = ($bin, '--port=0', "--dbname=$opts{dbname}", "--access-log=$self->{access}", @args);
 	if ($valgrind)
 	{
 		unshift @cmd, 'valgrind', '--quiet', '--leak-check=full', '--show-leak-kinds=definite,indirect',
@@ -235,12 +258,13 @@ sub log
 	return <$fh>;
 }
 
-# The access log lines so far.
+# The access log lines so far (their number, in scalar context).
 sub access_lines
 {
 	my ($self) = @_;
 	open my $fh, '<', $self->{access} or return ();
-	return <$fh>;
+	my @lines = <$fh>;
+	return @lines;
 }
 
 # request(METHOD, PATH, token, body, {extra headers}) over a keep-alive
@@ -276,6 +300,8 @@ sub stop
 		return;
 	}
 	is($status >> 8, 0, 'gateway exits with status 0 on SIGTERM')
+	  or diag($self->log);
+	unlike($self->log, qr/memory budget: \d+ bytes still counted/, 'the memory budget is all given back')
 	  or diag($self->log);
 	if ($valgrind)
 	{

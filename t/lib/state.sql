@@ -9,7 +9,16 @@
 SET client_min_messages = warning;
 
 -- The API's answers to reads, for every key and team (one query, no
--- temporary table: it runs on hot standbys too).
+-- temporary table: it runs on hot standbys too).  Since 0.2.0 the key is an
+-- argument of its own (0.1.0 took it in the headers object).
+SELECT EXISTS (SELECT FROM pg_catalog.pg_proc
+                WHERE proname = 'http_handle' AND pronargs = 6
+                  AND pronamespace = 'signals'::regnamespace) AS key_argument \gset
+\if :key_argument
+\set api_call 'signals.http_handle(''GET'', r.path, r.query, ''{}''::jsonb, NULL::bytea, ''Bearer '' || k.token)'
+\else
+\set api_call 'signals.http_handle(''GET'', r.path, r.query, jsonb_build_object(''authorization'', ''Bearer '' || k.token), NULL::bytea)'
+\endif
 WITH teams AS (SELECT team_id FROM signals.teams),
 ids AS (
     SELECT team_id, 'source_configs/' || id || '/' AS path FROM signals.source_configs
@@ -35,9 +44,7 @@ SELECT 'answer ' || k.name || ' ' || r.path || coalesce('?' || nullif(r.query, '
        h.status || ' ' || coalesce(h.body, '<no body>')
   FROM fixture.tokens k
  CROSS JOIN request_paths r
- CROSS JOIN LATERAL signals.http_handle('GET', r.path, r.query,
-                                        jsonb_build_object('authorization', 'Bearer ' || k.token),
-                                        NULL::bytea) h
+ CROSS JOIN LATERAL :api_call h
  WHERE k.team_id IS NULL OR k.team_id = r.team_id
  ORDER BY k.name COLLATE "C", r.path COLLATE "C", r.query COLLATE "C";
 
