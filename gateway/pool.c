@@ -460,13 +460,9 @@ pool_ready_slot(void)
 	return &slots[nslots - 1];
 }
 
-/*
- * Run a prepared statement on the slot's connection (connecting and
- * preparing first as needed).  values, lengths and formats are PQexecPrepared's;
- * results come back in text format.
- */
-void
-pool_call(Slot *slot, Statement stmt, int nparams, const char *const *values,
+/* One attempt of pool_call(). */
+static void
+call_once(Slot *slot, Statement stmt, int nparams, const char *const *values,
 		  const int *lengths, const int *formats, CallResult *result)
 {
 	const StatementDef *def = &statements[stmt];
@@ -511,6 +507,30 @@ pool_call(Slot *slot, Statement stmt, int nparams, const char *const *values,
 	result->res = finish_command(slot, deadline, result);
 	if (result->res != NULL)
 		result->status = CALL_OK;
+}
+
+/*
+ * Run a prepared statement on the slot's connection (connecting and
+ * preparing first as needed).  values, lengths and formats are PQexecPrepared's;
+ * results come back in text format.
+ *
+ * An internal error (XX000) resets the session and the call is made once
+ * more on a new one: a prepared statement outlives what it was prepared
+ * against (the extension dropped and created again gives signals.secret a
+ * new OID, and the old statement fails with "cache lookup failed for
+ * type" for as long as the session lasts).  A failed statement has
+ * rolled back, so making it again does nothing twice.
+ */
+void
+pool_call(Slot *slot, Statement stmt, int nparams, const char *const *values,
+		  const int *lengths, const int *formats, CallResult *result)
+{
+	call_once(slot, stmt, nparams, values, lengths, formats, result);
+	if (result->status == CALL_FAILED && strcmp(result->sqlstate, "XX000") == 0)
+	{
+		slot_drop(slot, "internal error: starting a new session");
+		call_once(slot, stmt, nparams, values, lengths, formats, result);
+	}
 }
 
 /* Allocate the slots and open their connections (failures are retried later). */

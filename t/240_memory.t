@@ -16,6 +16,10 @@ my $gw = GatewayTest->new(dbname => 't_memory',
 	args => ['--threads=2', "--max-body=$max_body", '--max-memory=262144']);
 my $path = '/api/projects/1/signals/scout/scratchpad/';
 
+# An upload of $length bytes: its head, with Expect: 100-continue (the
+# gateway answers 100 once it has reserved the body's memory), then the
+# first bytes of the body if it may go on.  Returns the socket and what the
+# gateway answered to the head.
 sub open_upload
 {
 	my ($length) = @_;
@@ -23,16 +27,28 @@ sub open_upload
 	  or die "connect: $!";
 	$s->autoflush(1);
 	print $s "POST $path HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $tokens->{scout1}\r\n"
-	  . "Content-Type: application/json\r\nContent-Length: $length\r\n\r\n{\"key\": \"big\", ";
-	return $s;
+	  . "Content-Type: application/json\r\nContent-Length: $length\r\nExpect: 100-continue\r\n\r\n";
+	my $answer = '';
+	while ($answer !~ /\r\n\r\n/)
+	{
+		my $n = sysread($s, my $buf, 4096);
+		last if !$n;
+		$answer .= $buf;
+	}
+	print $s '{"key": "big", ' if $answer =~ m{^HTTP/1\.1 100 };
+	return ($s, $answer);
 }
 
 # Three uploads of nearly --max-body bytes, stalled after their first bytes.
-my @uploads = map { open_upload($max_body) } 1 .. 3;
-ok(wait_until(sub { $gw->request('GET', '/healthz')->{status} == 200 }, 10), 'three large uploads in progress');
+my @uploads;
+for (1 .. 3)
+{
+	my ($s, $answer) = open_upload($max_body);
+	like($answer, qr{^HTTP/1\.1 100 Continue\r\n\r\n$}, "large upload $_ may go on (its body is reserved)");
+	push @uploads, $s;
+}
 
-my $fourth = open_upload($max_body);
-my $raw = '';
+my ($fourth, $raw) = open_upload($max_body);
 while (sysread($fourth, my $buf, 4096)) { $raw .= $buf; }
 like($raw, qr{^HTTP/1\.1 503 }, 'a fourth is refused: 503');
 like($raw, qr{\r\nRetry-After: 1\r\n}, 'with Retry-After');

@@ -56,6 +56,11 @@ like($r->{headers}{'retry-after'} // '', qr/^\d+$/, 'with Retry-After');
 is(fresh_get($path, $tokens->{alice_read})->{status}, 500, 'and API calls fail meanwhile');
 psql('t_restarts', 'SET client_min_messages = warning; CREATE EXTENSION signals CASCADE');
 is(fresh_get('/readyz')->{status}, 200, 'once the extension is back, /readyz is 200 again');
+# The workers' prepared statements name the old extension's types: they
+# start new sessions and serve (the old keys are gone with the old tables).
+my %after;
+$after{ fresh_get($path, $tokens->{alice_read})->{status} }++ for 1 .. 6;
+is_deeply(\%after, {401 => 6}, 'and the API answers again (401: the keys went with the extension)');
 
 $gw->stop;
 done_testing();
