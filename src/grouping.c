@@ -635,12 +635,10 @@ decide(GroupingCall *gc, BSignal *s)
 	order = features_by_weight(&s->fs);
 	initStringInfo(&buf);
 
-	if (s->has_judgment)
-		r = apply_judgment(gc, s, &buf);
-	else if (s->n_keys > 0)
+	if (s->n_keys > 0 && !s->has_judgment)
 		r = match_by_key(gc, s, &key, &seen);
 	if (s->has_judgment)
-		;						/* decided above */
+		r = apply_judgment(gc, s, &buf);
 	else if (r)
 	{
 		s->method = MATCH_DEDUPE;
