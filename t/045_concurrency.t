@@ -33,8 +33,7 @@ for my $i (1 .. $threads)
 	push @clients, $s;
 }
 ok(wait_until(sub {
-	psql('t_concurrency', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'signals-gateway' "
-		  . "AND wait_event_type = 'Lock'") eq $threads }, 30),
+	gateway_lock_waits('t_concurrency') eq $threads }, 30),
 	"$threads requests from $threads clients wait in the database at the same time");
 
 $in .= "COMMIT;\n";

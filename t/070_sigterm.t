@@ -56,8 +56,7 @@ print $client "POST /api/projects/1/signals/scout/scratchpad/ HTTP/1.1\r\nHost: 
   . "Authorization: Bearer $tokens->{scout1}\r\nContent-Type: application/json\r\n"
   . "Content-Length: " . length($body) . "\r\n\r\n$body";
 ok(wait_until(sub {
-	psql('t_sigterm', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'signals-gateway' "
-		  . "AND wait_event_type = 'Lock'") eq '1' }, 30),
+	gateway_lock_waits('t_sigterm') eq '1' }, 30),
 	'the request is in flight, waiting in the database');
 
 kill 'TERM', $gw->pid;
@@ -94,8 +93,7 @@ print $client "POST /api/projects/1/signals/scout/scratchpad/ HTTP/1.1\r\nHost: 
   . "Authorization: Bearer $tokens->{scout1}\r\nContent-Type: application/json\r\n"
   . "Content-Length: " . length($body) . "\r\n\r\n$body";
 ok(wait_until(sub {
-	psql('t_sigterm', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'signals-gateway' "
-		  . "AND wait_event_type = 'Lock'") eq '1' }, 30),
+	gateway_lock_waits('t_sigterm') eq '1' }, 30),
 	'a second request is in flight, waiting in the database');
 is($gw2->stop, 0, 'with it still waiting after --shutdown-timeout, the gateway exits 0');
 $response = read_all($client);

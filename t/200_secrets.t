@@ -50,8 +50,7 @@ my $waiting = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $gw->po
 print $waiting "GET $base/scout/scratchpad/ HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer $tokens->{scout1}\r\n"
   . "Connection: close\r\n\r\n";
 ok(wait_until(sub {
-	psql($db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'signals-gateway' "
-		  . "AND wait_event_type = 'Lock'") eq '1' }, 30), 'a request waits on a lock');
+	gateway_lock_waits($db) eq '1' }, 30), 'a request waits on a lock');
 my $activity = psql($db,
 	"SELECT string_agg(row_to_json(a)::text, E'\\n') FROM pg_stat_activity a WHERE application_name = 'signals-gateway'");
 like($activity, qr/signals\.http_handle\(\$1, \$2, \$3, \$4, \$5, \$6\)/,

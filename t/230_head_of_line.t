@@ -23,7 +23,7 @@ is($gw->request('POST', $path, $tokens->{scout1}, '{"key": "hot", "content": "ro
 
 my ($in, $out) = ('', '');
 my $locker = start(["$ENV{SIGNALS_TEST_PGBIN}/psql", '-XAtq', '-d', 't_hol'], \$in, \$out, \$out, timeout(120));
-$in .= "BEGIN; SELECT key FROM signals.scratchpad WHERE key = 'hot' FOR UPDATE; SELECT 'locked';\n";
+$in .= "BEGIN; SELECT key FROM signals.scratchpad WHERE team_id = 1 AND key = 'hot' FOR UPDATE; SELECT 'locked';\n";
 pump $locker until $out =~ /locked/;
 
 # Requests that wait on the row lock, each on its own connection.
@@ -38,14 +38,9 @@ sub block_one
 	  . "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
 	push @blocked, $s;
 }
-sub waiting_on_locks
-{
-	return psql('t_hol', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'signals-gateway' "
-		  . "AND wait_event_type = 'Lock'");
-}
 
 block_one() for 1 .. 4;
-ok(wait_until(sub { waiting_on_locks() == 4 }, 30), 'four requests wait on a row lock');
+ok(wait_until(sub { gateway_lock_waits('t_hol') == 4 }, 30), 'four requests wait on a row lock');
 
 # Each new request on a new connection, timed.
 sub timed_get
@@ -70,7 +65,7 @@ is($ok, 30, '30 requests (/healthz, /readyz, the API) meanwhile: all 200');
 cmp_ok($slowest, '<', patience(), sprintf('none waited behind the locked ones (slowest %.3f s)', $slowest));
 
 block_one();
-ok(wait_until(sub { waiting_on_locks() == 5 }, 30), 'a fifth: now every worker waits');
+ok(wait_until(sub { gateway_lock_waits('t_hol') == 5 }, 30), 'a fifth: now every worker waits');
 ($ok, $slowest) = (0, 0);
 for (1 .. 5)
 {

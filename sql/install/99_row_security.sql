@@ -18,6 +18,13 @@ BEGIN
         SELECT c.relname
           FROM pg_catalog.pg_class c
           JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+          -- the extension's own tables only (not, say, the shards Citus
+          -- keeps in this schema, nor a user's table)
+          JOIN pg_catalog.pg_depend d
+            ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass
+           AND d.objid OPERATOR(pg_catalog.=) c.oid
+           AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::regclass
+           AND d.deptype OPERATOR(pg_catalog.=) 'e'
          WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
            AND c.relkind OPERATOR(pg_catalog.=) 'r'
            AND a.attname OPERATOR(pg_catalog.=) 'team_id'

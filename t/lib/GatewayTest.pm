@@ -24,7 +24,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(psql create_database mask decode_json_ok raw_request
-  as_postgres pg_ctl wait_until server_log patience);
+  as_postgres pg_ctl wait_until server_log patience gateway_lock_waits);
 
 my $pgbin = $ENV{SIGNALS_TEST_PGBIN} or die "SIGNALS_TEST_PGBIN is not set: run t/ through scripts/test\n";
 my $tmproot = $ENV{SIGNALS_TEST_TMP} // '/tmp';
@@ -189,6 +189,19 @@ sub pg_ctl
 	my @args = $action eq 'stop' ? ('-m', 'fast', 'stop') : ('-l', "$tmproot/server.log", 'start');
 	unshift @args, '-s';
 	return as_postgres("$pgbin/pg_ctl", '-D', $data, '-w', @args) == 0;
+}
+
+# How many of the gateway's requests wait on a lock in the database.  On
+# Citus a request's statements may wait on the worker that holds the rows,
+# in a backend of its own that carries the request's global pid.
+sub gateway_lock_waits
+{
+	my ($db) = @_;
+	return psql($db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'signals-gateway' "
+		  . "AND wait_event_type = 'Lock'") unless $citus;
+	return psql($db, "SELECT count(DISTINCT w.global_pid) FROM citus_stat_activity w "
+		  . "WHERE w.wait_event_type = 'Lock' AND w.global_pid IN "
+		  . "(SELECT g.global_pid FROM citus_stat_activity g WHERE g.application_name = 'signals-gateway')");
 }
 
 # Call $check every 0.1 s until it returns true or timeout seconds pass.
