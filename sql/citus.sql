@@ -37,6 +37,9 @@ SELECT count(*) > 20 AS many_delegated,
   FROM signals.citus_delegated_functions();
 SELECT function_name, team_argument FROM signals.citus_delegated_functions()
  WHERE function_name::text ~ '^signals\.(create_team|process_next_team|emit_signal|report_transition)\(';
+-- A function given a role changes its privileges: only on the coordinator.
+SELECT count(*) AS role_functions_delegated FROM signals.citus_delegated_functions()
+ WHERE function_name::text ~ '^signals\.(grant_team|revoke_team)\(';
 
 -- The users policy rewritten for Citus sees exactly the users the original
 -- policy shows a role granted a team.

@@ -228,12 +228,13 @@ RETURNS bigint[]
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- Functions, not a join with pg_roles: on Citus this query goes to the
+    -- table's placement as text, with the view expanded to pg_authid, which
+    -- the caller may not read.  A dropped role's OID has no name and no members.
     SELECT coalesce(pg_catalog.array_agg(DISTINCT r.team_id), '{}')
       FROM @extschema@.team_roles r
-      JOIN pg_catalog.pg_roles a
-        ON a.oid OPERATOR(pg_catalog.=) r.role_oid
-       AND a.rolname OPERATOR(pg_catalog.=) r.role_name
-     WHERE pg_catalog.pg_has_role($1, a.oid, 'USAGE')
+     WHERE pg_catalog.pg_get_userbyid(r.role_oid) OPERATOR(pg_catalog.=) r.role_name
+       AND pg_catalog.pg_has_role($1, r.role_oid, 'USAGE')
 $$;
 
 COMMENT ON FUNCTION @extschema@.team_ids_of_role(oid) IS
@@ -4780,11 +4781,14 @@ AS $$
      WHERE a.name OPERATOR(pg_catalog.=) 'team_id'
        AND coalesce(a.mode, 'i') OPERATOR(pg_catalog.=) ANY ('{i,b}'::"char"[])
        AND a.proargtypes[a.pos::integer OPERATOR(pg_catalog.-) 1] OPERATOR(pg_catalog.=) 'pg_catalog.int8'::regtype
+       -- a function given a role changes its privileges, which Citus
+       -- allows only on the coordinator (grant_team, revoke_team)
+       AND NOT 'pg_catalog.regrole'::regtype::oid OPERATOR(pg_catalog.=) ANY (a.proargtypes::oid[])
      ORDER BY a.fn::text
 $$;
 
 COMMENT ON FUNCTION @extschema@.citus_delegated_functions() IS
-'the functions signals.distribute() delegates to the node holding the team: those of the extension with a bigint argument named team_id, and its position';
+'the functions signals.distribute() delegates to the node holding the team: those of the extension with a bigint argument named team_id (but none given a role), and its position';
 
 -- The ON DELETE SET NULL of a foreign key Citus refuses (it allows no SET
 -- NULL in a key that includes the distribution column): after a row of the
@@ -4931,6 +4935,35 @@ BEGIN
         EXECUTE stmt;
         PERFORM @extschema@.citus_on_workers(stmt);
     END IF;
+    -- Row-level security reads the granted roles and the members (reference
+    -- tables) inside each shard's query on a worker: a read of that node's
+    -- own copy in the same transaction, which Citus allows there only when
+    -- told so.
+    FOREACH stmt IN ARRAY ARRAY[
+        'ALTER FUNCTION @extschema@.team_ids_of_role(oid) SET citus.allow_nested_distributed_execution = on',
+        'ALTER FUNCTION @extschema@.visible_user_ids() SET citus.allow_nested_distributed_execution = on'] LOOP
+        EXECUTE stmt;
+        PERFORM @extschema@.citus_on_workers(stmt);
+    END LOOP;
+    -- A role has another OID on each node (each has its own catalog), so a
+    -- worker matches the grants by the role's name, reading them as the
+    -- owner: the workers' copies of team_roles keep the coordinator's policy,
+    -- which compares OIDs.  A role dropped on the coordinator loses its
+    -- grants there (the role-drop hook), and the workers' copies follow.
+    -- (Citus takes function changes only from the coordinator unless told
+    -- that this one is not to be propagated.)
+    PERFORM @extschema@.citus_on_workers(
+        'SET LOCAL citus.enable_ddl_propagation = off;
+         CREATE OR REPLACE FUNCTION @extschema@.team_ids_of_role(member oid)
+         RETURNS bigint[]
+         LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+         SET search_path = pg_catalog, pg_temp
+         SET citus.allow_nested_distributed_execution = on
+         AS $f$
+             SELECT coalesce(pg_catalog.array_agg(DISTINCT r.team_id), ''{}'')
+               FROM @extschema@.team_roles r
+              WHERE pg_catalog.pg_has_role($1, pg_catalog.to_regrole(pg_catalog.quote_ident(r.role_name)), ''USAGE'')
+         $f$');
     FOR p IN SELECT * FROM ROWS FROM (pg_catalog.unnest(tables), pg_catalog.unnest(placements)) AS u(table_name, placement) LOOP
         IF p.placement OPERATOR(pg_catalog.=) 'distributed' AND colocate_with IS NULL
            AND EXISTS (SELECT FROM pg_catalog.pg_dist_partition d

@@ -69,12 +69,13 @@ RETURNS bigint[]
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- Functions, not a join with pg_roles: on Citus this query goes to the
+    -- table's placement as text, with the view expanded to pg_authid, which
+    -- the caller may not read.  A dropped role's OID has no name and no members.
     SELECT coalesce(pg_catalog.array_agg(DISTINCT r.team_id), '{}')
       FROM @extschema@.team_roles r
-      JOIN pg_catalog.pg_roles a
-        ON a.oid OPERATOR(pg_catalog.=) r.role_oid
-       AND a.rolname OPERATOR(pg_catalog.=) r.role_name
-     WHERE pg_catalog.pg_has_role($1, a.oid, 'USAGE')
+     WHERE pg_catalog.pg_get_userbyid(r.role_oid) OPERATOR(pg_catalog.=) r.role_name
+       AND pg_catalog.pg_has_role($1, r.role_oid, 'USAGE')
 $$;
 COMMENT ON FUNCTION @extschema@.team_ids_of_role(oid) IS
 'the teams granted (through grant_team) to a role whose privileges the given role has (itself, or a role it inherits from), counting only grants whose role still has its granted name';
