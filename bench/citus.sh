@@ -37,7 +37,7 @@ clients=${CLIENTS:-4}
 rounds=${ROUNDS:-3}
 queue=${QUEUE:-2000}
 
-ensure_packages $BUILD_PACKAGES python3
+ensure_packages $BUILD_PACKAGES python3 bc
 ensure_citus_built
 make_citus_dir
 make_citus_pg_copy "$CITUS_DIR/pg"
