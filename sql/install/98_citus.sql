@@ -408,6 +408,8 @@ BEGIN
              SELECT coalesce(pg_catalog.array_agg(DISTINCT r.team_id), ''{}'')
                FROM @extschema@.team_roles r
               WHERE pg_catalog.pg_has_role($1, pg_catalog.to_regrole(pg_catalog.quote_ident(r.role_name)), ''USAGE'')
+                -- as the owner, it answers only for the caller''s own roles
+                AND pg_catalog.pg_has_role(SESSION_USER, $1, ''USAGE'')
          $f$');
     FOR p IN SELECT * FROM ROWS FROM (pg_catalog.unnest(tables), pg_catalog.unnest(placements)) AS u(table_name, placement) LOOP
         IF p.placement OPERATOR(pg_catalog.=) 'distributed' AND colocate_with IS NULL
